@@ -1,0 +1,28 @@
+/* cli.h - the vtsim command line: subcommands and shared argument parsing. */
+#ifndef VTSIM_CLI_H
+#define VTSIM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit statuses shared by the subcommands (see vtsim(1)). */
+enum {
+	EXIT_HALT = 0,       /* HLT: the guest finished */
+	EXIT_USAGE = 2,      /* bad arguments, missing files, bad input */
+	EXIT_LIMIT = 4,      /* the instruction limit was reached */
+	EXIT_SHUTDOWN = 6,   /* triple fault */
+};
+
+int cmd_exec(int argc, char **argv);
+
+/*
+ * Parse an unsigned number: decimal, 0x hex, 0b binary, an optional
+ * K/M/G/T suffix (powers of 1024) when allow_suffix, and the 1e9 form.
+ * Returns false on garbage or overflow.
+ */
+bool cli_parse_u64(const char *s, bool allow_suffix, uint64_t *out);
+
+/* Print "vtsim: " + message to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,140 @@
+/* access.c - the slow path of memory access: walk, fault, refill, devices. */
+#include "access.h"
+
+#include <stdio.h>
+
+void seg_fault(struct cpu *c, int seg, uint64_t off, const char *why)
+{
+	(void)off;
+	cpu_raise(c, seg == SEG_SS ? EXC_SS : EXC_GP, 0, true, why);
+}
+
+static struct walk_ctx walk_ctx_of(const struct cpu *c, int user)
+{
+	return (struct walk_ctx){
+		.cr0 = c->cr0, .cr3 = c->cr3, .cr4 = c->cr4, .efer = c->efer,
+		.user = user, .ac = (c->rflags & FL_AC) != 0,
+	};
+}
+
+/*
+ * Translate la for one access, raising #PF on failure (CR2 = la; SDM Vol.
+ * 3A, 4.7), and refill the fast TLB when the page is plain RAM.
+ */
+static uint64_t translate_as(struct cpu *c, uint64_t la, enum access acc, int user)
+{
+	uint64_t pa;
+	if (!c->paging) {
+		pa = la & 0xffffffffull;
+	} else {
+		struct walk_ctx ctx = walk_ctx_of(c, user);
+		struct walk w;
+		if (!pg_walk(c->pm, &ctx, la, acc, true, &w)) {
+			c->cr2 = la;
+			cpu_raise(c, EXC_PF, w.pfec, true, w.why);
+		}
+		pa = w.pa;
+	}
+
+	uint64_t page = pa & PAGE_MASK, lpage = la & PAGE_MASK;
+	uint8_t *host = phys_ram_span(c->pm, page, PAGE_SIZE);
+	if (!host)
+		return pa;
+	struct tlb_entry *e = tlb_slot(&c->tlb, user, la);
+	if (e->pa != page || e->addend != (uintptr_t)host - lpage)
+		*e = (struct tlb_entry){ TLB_EMPTY, TLB_EMPTY, TLB_EMPTY, 0, 0 };
+	e->addend = (uintptr_t)host - lpage;
+	e->pa = page;
+	switch (acc) {
+	case ACC_WRITE:
+		if (!phys_is_code_page(c->pm, page))
+			e->tag_w = lpage;
+		e->tag_r = lpage;
+		break;
+	case ACC_READ:
+		e->tag_r = lpage;
+		break;
+	case ACC_EXEC:
+		e->tag_x = lpage;
+		break;
+	}
+	return pa;
+}
+
+static uint64_t translate(struct cpu *c, uint64_t la, enum access acc)
+{
+	return translate_as(c, la, acc, tlb_user(c));
+}
+
+/*
+ * Implicit supervisor-mode accesses: descriptor tables, the IDT, the TSS
+ * (SDM Vol. 3A, 4.6 "Access Rights": they are supervisor accesses
+ * whatever the CPL). Never crossing pages for the sizes used (<= 8,
+ * naturally aligned in the tables), but handled anyway byte by byte.
+ */
+uint64_t sys_read(struct cpu *c, uint64_t la, unsigned size)
+{
+	if (((la & ~PAGE_MASK) + size) <= PAGE_SIZE)
+		return phys_read(c->pm, translate_as(c, la, ACC_READ, 0), size);
+	uint64_t v = 0;
+	for (unsigned i = 0; i < size; i++)
+		v |= phys_read(c->pm, translate_as(c, la + i, ACC_READ, 0), 1) << (8 * i);
+	return v;
+}
+
+uint64_t mem_read_slow(struct cpu *c, uint64_t la, unsigned size, enum access acc)
+{
+	if (((la & ~PAGE_MASK) + size) <= PAGE_SIZE)
+		return phys_read(c->pm, translate(c, la, acc), size);
+	/* The access crosses a page: translate both pages before reading. */
+	uint64_t mask = c->long64 ? ~0ull : 0xffffffffull;
+	uint64_t pa0 = translate(c, la, acc);
+	uint64_t la1 = (la + size - 1) & mask & PAGE_MASK;
+	uint64_t pa1 = translate(c, la1, acc);
+	uint64_t v = 0;
+	for (unsigned i = 0; i < size; i++) {
+		uint64_t a = (la + i) & mask;
+		uint64_t pa = (a & PAGE_MASK) == la1 ? pa1 + (a - la1) : pa0 + i;
+		v |= phys_read(c->pm, pa, 1) << (8 * i);
+	}
+	return v;
+}
+
+void mem_write_slow(struct cpu *c, uint64_t la, unsigned size, uint64_t val)
+{
+	if (((la & ~PAGE_MASK) + size) <= PAGE_SIZE) {
+		phys_write(c->pm, translate(c, la, ACC_WRITE), size, val);
+		return;
+	}
+	uint64_t mask = c->long64 ? ~0ull : 0xffffffffull;
+	uint64_t pa0 = translate(c, la, ACC_WRITE);
+	uint64_t la1 = (la + size - 1) & mask & PAGE_MASK;
+	uint64_t pa1 = translate(c, la1, ACC_WRITE);
+	for (unsigned i = 0; i < size; i++) {
+		uint64_t a = (la + i) & mask;
+		uint64_t pa = (a & PAGE_MASK) == la1 ? pa1 + (a - la1) : pa0 + i;
+		phys_write(c->pm, pa, 1, (val >> (8 * i)) & 0xff);
+	}
+}
+
+uint64_t cpu_fetch_translate(struct cpu *c, uint64_t la)
+{
+	struct tlb_entry *e = tlb_slot(&c->tlb, tlb_user(c), la);
+	if ((la & PAGE_MASK) == e->tag_x)
+		return e->pa | (la & ~PAGE_MASK);
+	return translate(c, la, ACC_EXEC);
+}
+
+bool cpu_translate_peek(struct cpu *c, uint64_t la, enum access acc, uint64_t *pa)
+{
+	if (!c->paging) {
+		*pa = la & 0xffffffffull;
+		return true;
+	}
+	struct walk_ctx ctx = walk_ctx_of(c, tlb_user(c));
+	struct walk w;
+	if (!pg_walk(c->pm, &ctx, la, acc, false, &w))
+		return false;
+	*pa = w.pa;
+	return true;
+}

@@ -1,0 +1,174 @@
+/* cpu.c - processor state, mode tracking and the fetch-decode-execute loop. */
+#include "cpu.h"
+
+#include <string.h>
+
+#include "../machine.h"
+#include "decode.h"
+#include "exception.h"
+#include "flags.h"
+#include "icache.h"
+
+void cpu_init(struct cpu *c, struct physmem *pm, struct pio_map *pio, struct ev_bus *bus)
+{
+	memset(c, 0, sizeof *c);
+	c->pm = pm;
+	c->pio = pio;
+	c->bus = bus;
+	tlb_flush(&c->tlb);
+	c->ic = icache_new(c);
+	cpu_reset(c);
+}
+
+void cpu_free(struct cpu *c)
+{
+	icache_free(c->ic);
+	c->ic = NULL;
+}
+
+/*
+ * Power-up state (SDM Vol. 3A, 10.1.1, Table 10-1): real mode, CS selector
+ * F000h with base FFFF0000h, IP FFF0h, other segments 0 with limit FFFFh,
+ * CR0 = 60000010h, RFLAGS = 2, EDX = the processor signature.
+ */
+void cpu_reset(struct cpu *c)
+{
+	memset(c->gpr, 0, sizeof c->gpr);
+	c->rip = 0xfff0;
+	c->rflags = FL_FIXED1;
+	c->lf.op = LF_NONE;
+	for (int s = 0; s < SEG_COUNT; s++)
+		c->seg[s] = (struct segment){ 0, 0, 0xffff, 0x93 };
+	c->seg[SEG_CS] = (struct segment){ 0xf000, 0xffff0000ull, 0xffff, 0x9b };
+	c->gdtr = (struct descriptor_table){ 0, 0xffff };
+	c->idtr = (struct descriptor_table){ 0, 0xffff };
+	c->cr0 = 0x60000010ull;
+	c->cr2 = c->cr3 = c->cr4 = c->efer = 0;
+	c->gpr[RDX] = 0x000906e0; /* family 6, model 9Eh: the CPUID leaf 1 signature */
+	c->halted = c->shutdown = c->delivering = false;
+	c->have_exc = false;
+	cpu_update_mode(c);
+	cpu_flush_tlb(c);
+}
+
+/*
+ * Derive the mode from CR0.PE, EFER.LMA, CS.L and CS.D (SDM Vol. 3A, 2.2
+ * "Modes of Operation"; 5.2.1 "Code-Segment Descriptor in 64-bit Mode").
+ */
+void cpu_update_mode(struct cpu *c)
+{
+	const struct segment *cs = &c->seg[SEG_CS];
+	bool pe = c->cr0 & CR0_PE;
+	bool lma = c->efer & EFER_LMA;
+	c->long64 = lma && (cs->attr & SEGA_L);
+	c->paging = (c->cr0 & CR0_PG) && pe;
+	if (!pe) {
+		c->cpl = 0;
+		c->code_size = 2;
+		c->code_mode = CM_REAL16;
+	} else if (c->long64) {
+		c->code_size = 8;
+		c->code_mode = CM_LONG64;
+	} else if (cs->attr & SEGA_DB) {
+		c->code_size = 4;
+		c->code_mode = lma ? CM_COMPAT32 : CM_PROT32;
+	} else {
+		c->code_size = 2;
+		c->code_mode = lma ? CM_COMPAT16 : CM_PROT16;
+	}
+	if (pe)
+		c->cpl = (cs->attr >> 5) & 3;
+	c->stack_size = c->long64 ? 8 : (pe && (c->seg[SEG_SS].attr & SEGA_DB)) ? 4 : 2;
+	c->ip_mask = c->long64 ? ~0ull : c->code_size == 4 ? 0xffffffffull : 0xffff;
+	c->attn |= ATTN_REFETCH;
+}
+
+void cpu_flush_tlb(struct cpu *c)
+{
+	tlb_flush(&c->tlb);
+}
+
+void cpu_load_seg_real(struct cpu *c, int seg, uint16_t sel)
+{
+	c->seg[seg].sel = sel;
+	c->seg[seg].base = (uint64_t)sel << 4;
+	if (seg == SEG_CS)
+		cpu_update_mode(c);
+}
+
+uint64_t cpu_get_rflags(struct cpu *c)
+{
+	flags_materialize(c);
+	return c->rflags;
+}
+
+void cpu_set_rflags(struct cpu *c, uint64_t v)
+{
+	c->lf.op = LF_NONE;
+	c->rflags = (v & 0x3f7fd7ull) | FL_FIXED1;
+}
+
+static void emit_insn(struct cpu *c, const struct insn *i)
+{
+	struct event e = { .kind = EV_INSN, .icount = c->icount, .cycles = c->cycles };
+	e.u.insn = (struct ev_insn){ c->rip, i->len };
+	ev_emit(c->bus, &e);
+}
+
+/*
+ * The run loop. Decoded blocks come from the icache; each instruction's
+ * handler runs with next_rip preset to the fall-through address, and a
+ * fault unwinds to the setjmp below with RIP still at the faulting
+ * instruction, where exception delivery takes over. Nothing inside the
+ * inner loop looks at events unless attn says someone listens.
+ */
+int cpu_run(struct cpu *c, uint64_t max)
+{
+	jmp_buf jb;
+	jmp_buf *outer = c->catch;
+	uint64_t limit = c->icount + max < c->icount ? ~0ull : c->icount + max;
+
+	c->stop = STOP_NONE;
+	c->attn = (c->attn & ~(ATTN_INSN_EV | ATTN_STOP)) |
+		  (ev_wanted(c->bus, EV_INSN) ? ATTN_INSN_EV : 0);
+	c->catch = &jb;
+	if (setjmp(jb))
+		exc_deliver_pending(c);
+
+	while (c->stop == STOP_NONE) {
+		if (c->shutdown) {
+			c->stop = STOP_SHUTDOWN;
+			break;
+		}
+		if (c->halted) {
+			/* No interrupt controller yet: a halted CPU stays halted. */
+			c->stop = (c->rflags & FL_IF) ? STOP_HLT_IDLE : STOP_HLT;
+			break;
+		}
+		if (c->icount >= limit) {
+			c->stop = STOP_MAX_INSNS;
+			break;
+		}
+		const struct block *b = icache_lookup(c->ic);
+		c->attn &= ~ATTN_REFETCH;
+		uint64_t budget = limit - c->icount;
+		const struct insn *i = b->insns, *end = i + (b->n < budget ? b->n : budget);
+		for (; i < end; i++) {
+			c->next_rip = (c->rip + i->len) & c->ip_mask;
+			i->fn(c, i);
+			c->rip = c->next_rip;
+			c->icount++;
+			c->cycles += i->cost;
+			if (__builtin_expect(c->attn != 0, 0)) {
+				if (c->attn & ATTN_INSN_EV)
+					emit_insn(c, i);
+				if (c->attn & (ATTN_STOP | ATTN_REFETCH))
+					break;
+			}
+		}
+		if (c->attn & ATTN_STOP)
+			c->attn &= ~ATTN_STOP;
+	}
+	c->catch = outer;
+	return c->stop;
+}

@@ -1,0 +1,199 @@
+/* cpu.h - the processor's architectural state and the core's internal API. */
+#ifndef VTSIM_CPU_H
+#define VTSIM_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../event.h"
+#include "../ioport.h"
+#include "../memory.h"
+#include "../paging/tlb.h"
+
+struct icache;
+struct insn;
+
+/* General-purpose registers in ModRM encoding order (SDM Vol. 2A, 2.1.5). */
+enum gpr {
+	RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
+	R8, R9, R10, R11, R12, R13, R14, R15
+};
+
+/* Segment registers in the encoding order of MOV Sreg (SDM Vol. 2A, 3.1.1.3). */
+enum seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_COUNT, SEG_NONE = 7 };
+
+/*
+ * RFLAGS (SDM Vol. 1, 3.4.3 "EFLAGS Register"):
+ *
+ *   21  20  19  18  17  16  15  14  13-12  11  10   9   8   7   6   5   4   3   2   1   0
+ *   ID VIP VIF  AC  VM  RF   0  NT  IOPL   OF  DF  IF  TF  SF  ZF   0  AF   0  PF   1  CF
+ */
+#define FL_CF (1u << 0)
+#define FL_FIXED1 (1u << 1)
+#define FL_PF (1u << 2)
+#define FL_AF (1u << 4)
+#define FL_ZF (1u << 6)
+#define FL_SF (1u << 7)
+#define FL_TF (1u << 8)
+#define FL_IF (1u << 9)
+#define FL_DF (1u << 10)
+#define FL_OF (1u << 11)
+#define FL_IOPL (3u << 12)
+#define FL_NT (1u << 14)
+#define FL_RF (1u << 16)
+#define FL_VM (1u << 17)
+#define FL_AC (1u << 18)
+#define FL_VIF (1u << 19)
+#define FL_VIP (1u << 20)
+#define FL_ID (1u << 21)
+#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+
+/* Control-register bits used so far (SDM Vol. 3A, 2.5 "Control Registers"). */
+#define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
+#define CR0_TS (1ull << 3)
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
+#define CR0_WP (1ull << 16)
+#define CR0_AM (1ull << 18)
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
+#define CR0_PG (1ull << 31)
+#define CR4_PSE (1ull << 4)
+#define CR4_PAE (1ull << 5)
+#define CR4_PGE (1ull << 7)
+#define CR4_LA57 (1ull << 12)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+#define EFER_SCE (1ull << 0)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+
+/* Exception vectors (SDM Vol. 3A, 6.3.1 "Exceptions and Interrupts"). */
+enum {
+	EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,
+	EXC_UD = 6, EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12,
+	EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+};
+
+/*
+ * A segment register: the visible selector and the hidden descriptor cache
+ * (SDM Vol. 3A, 3.4.3 "Segment Registers"). attr uses the VMCS access-rights
+ * layout (SDM Vol. 3C, 25.4.1, Table 25-2):
+ *
+ *   15  14  13  12  11-8   7  6-5  4  3-0
+ *    G D/B   L AVL  0    P  DPL   S  Type
+ */
+struct segment {
+	uint16_t sel;    /* visible selector */
+	uint64_t base;   /* hidden: base address */
+	uint32_t limit;  /* hidden: limit in bytes (already scaled by G) */
+	uint16_t attr;   /* hidden: access rights, VMCS layout */
+};
+
+#define SEGA_P (1u << 7)
+#define SEGA_S (1u << 4)
+#define SEGA_L (1u << 13)
+#define SEGA_DB (1u << 14)
+#define SEGA_G (1u << 15)
+
+struct descriptor_table {
+	uint64_t base;   /* linear base */
+	uint16_t limit;  /* limit in bytes */
+};
+
+/*
+ * Arithmetic flags are computed lazily: an instruction that sets them
+ * records its operands and result, and the flags are derived only when
+ * something reads them. op == LF_NONE means rflags holds them already.
+ */
+enum lazy_op { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
+
+struct lazy_flags {
+	uint64_t res;    /* result, masked to size */
+	uint64_t a, b;   /* operands, masked to size */
+	uint8_t op;      /* enum lazy_op */
+	uint8_t bits;    /* operand size in bits */
+	uint8_t cf_in;   /* carry in (ADC/SBB), or the preserved CF (INC/DEC) */
+};
+
+/* Bits of cpu.attn: reasons to leave the fast loop after an instruction. */
+#define ATTN_STOP (1u << 0)      /* a device or front end asked to stop */
+#define ATTN_INSN_EV (1u << 1)   /* someone listens to EV_INSN */
+#define ATTN_REFETCH (1u << 2)   /* the current block is stale (SMC, mode change) */
+
+struct cpu {
+	uint64_t gpr[16];            /* RAX..R15 */
+	uint64_t rip;                /* address of the current instruction */
+	uint64_t next_rip;           /* where execution continues after it */
+	uint64_t rflags;             /* RFLAGS; arithmetic bits valid iff lf.op == LF_NONE */
+	struct lazy_flags lf;        /* lazily evaluated arithmetic flags */
+	struct segment seg[SEG_COUNT]; /* ES CS SS DS FS GS */
+	struct descriptor_table gdtr, idtr; /* GDTR, IDTR */
+	uint64_t cr0, cr2, cr3, cr4, efer; /* control registers */
+	uint64_t fs_base_msr, gs_base_msr; /* kept in seg[].base; here for SWAPGS later */
+
+	/* Derived mode, recomputed by cpu_update_mode() after any change. */
+	uint8_t cpl;                 /* current privilege level */
+	uint8_t code_size;           /* default operand/address size: 2, 4 or 8 */
+	uint8_t stack_size;          /* stack address size: 2, 4 or 8 */
+	bool long64;                 /* 64-bit mode (IA-32e with CS.L=1) */
+	bool paging;                 /* CR0.PG */
+	uint8_t code_mode;           /* enum code_mode: how the decoder reads code */
+	uint64_t ip_mask;            /* 0xFFFF, 0xFFFFFFFF or ~0 */
+
+	/* Memory access. */
+	struct tlb tlb;              /* the fast translation cache */
+	struct physmem *pm;          /* physical memory map */
+	struct pio_map *pio;         /* port-I/O map */
+	struct ev_bus *bus;          /* event bus */
+	struct icache *ic;           /* decoded-instruction cache */
+
+	/* Run control. */
+	uint32_t attn;               /* ATTN_* bits; nonzero leaves the fast loop */
+	int stop;                    /* enum stop_reason requested */
+	bool halted;                 /* executed HLT and waiting */
+	bool shutdown;               /* triple fault: only reset leaves this */
+	uint64_t icount;             /* instructions retired */
+	uint64_t cycles;             /* modelled cycles */
+	jmp_buf *catch;              /* where cpu_raise() unwinds to */
+	bool delivering;             /* an exception is being delivered */
+	uint8_t delivering_vector;   /* which, for the double-fault rules */
+	struct ev_exception pending; /* the exception cpu_raise() unwound with */
+	bool pending_soft;           /* it is INT n/INT3/INTO: RIP is the next insn */
+	struct ev_exception last_exc;/* the last exception delivered */
+	bool have_exc;               /* last_exc is valid */
+	char why[160];               /* explanation of the last exception */
+	char insn_text[96];          /* disassembly of the faulting instruction */
+};
+
+void cpu_init(struct cpu *c, struct physmem *pm, struct pio_map *pio, struct ev_bus *bus);
+void cpu_free(struct cpu *c);
+/* Power-on state (SDM Vol. 3A, 10.1.1 "Processor State After Reset"). */
+void cpu_reset(struct cpu *c);
+/* Recompute derived mode fields after CR0/CR4/EFER/CS changes. */
+void cpu_update_mode(struct cpu *c);
+/* Run until a stop reason or until max more instructions retire. */
+int cpu_run(struct cpu *c, uint64_t max);
+
+/* Raise an exception: unwinds to the run loop, which delivers it.
+ * why is a short explanation with its SDM section (may be NULL). */
+__attribute__((noreturn)) void cpu_raise(struct cpu *c, int vector, uint32_t error,
+					  bool has_error, const char *why);
+__attribute__((noreturn)) void cpu_raise_ud(struct cpu *c, const char *why);
+__attribute__((noreturn)) void cpu_raise_gp0(struct cpu *c, const char *why);
+
+/* Loading a segment register in real mode or from a flat description. */
+void cpu_load_seg_real(struct cpu *c, int seg, uint16_t sel);
+
+/* RFLAGS with the lazy bits folded in, and setting it (all bits). */
+uint64_t cpu_get_rflags(struct cpu *c);
+void cpu_set_rflags(struct cpu *c, uint64_t v);
+
+/* Flush every cached translation and decoded-block lookup. */
+void cpu_flush_tlb(struct cpu *c);
+
+#endif

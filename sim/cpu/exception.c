@@ -1,0 +1,266 @@
+/* exception.c - the one place exceptions and interrupts are delivered. */
+#include "exception.h"
+
+#include <stdio.h>
+
+#include "../machine.h"
+#include "access.h"
+#include "exec.h"
+#include "icache.h"
+#include "segment.h"
+
+const char *exc_name(int v)
+{
+	static const char *const n[32] = {
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO",
+		"#TS", "#NP", "#SS", "#GP", "#PF", "15", "#MF", "#AC", "#MC", "#XM",
+		"#VE", "#CP",
+	};
+	if (v >= 0 && v < 32 && n[v])
+		return n[v];
+	return "INT";
+}
+
+void cpu_raise(struct cpu *c, int vector, uint32_t error, bool has_error, const char *why)
+{
+	c->pending = (struct ev_exception){
+		.vector = (uint8_t)vector, .has_error = has_error, .error = error,
+		.rip = c->rip, .why = why ? why : "", .insn = "",
+	};
+	c->pending_soft = false;
+	longjmp(*c->catch, 1);
+}
+
+void cpu_raise_ud(struct cpu *c, const char *why)
+{
+	cpu_raise(c, EXC_UD, 0, false, why);
+}
+
+void cpu_raise_gp0(struct cpu *c, const char *why)
+{
+	cpu_raise(c, EXC_GP, 0, true, why);
+}
+
+void exc_soft_int(struct cpu *c, uint8_t vector)
+{
+	c->pending = (struct ev_exception){ .vector = vector, .rip = c->rip, .why = "", .insn = "" };
+	c->pending_soft = true;
+	longjmp(*c->catch, 1);
+}
+
+/* Contributory exceptions (SDM Vol. 3A, 6.15, Table 6-4). */
+static bool contributory(int v)
+{
+	return v == EXC_DE || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP;
+}
+
+/* Which pairs become a double fault (SDM Vol. 3A, 6.15, Table 6-5). */
+static bool makes_double_fault(int first, int second)
+{
+	if (contributory(first))
+		return contributory(second);
+	if (first == EXC_PF)
+		return contributory(second) || second == EXC_PF;
+	return false;
+}
+
+/* Error code for a fault on an IDT entry: index, IDT bit, EXT bit (SDM Vol. 3A, 6.13). */
+static uint32_t idt_error(uint8_t v, bool ext)
+{
+	return (uint32_t)v * 8 + 2 + (ext ? 1 : 0);
+}
+
+static void push_sized(struct cpu *c, unsigned size, uint64_t v)
+{
+	push(c, size, v);
+}
+
+/* Real-address mode: the IVT (SDM Vol. 3A, 21.1.4 "Interrupt and Exception Handling"). */
+static void deliver_real(struct cpu *c, uint8_t v, uint64_t ret_rip)
+{
+	if ((uint32_t)v * 4 + 3 > c->idtr.limit)
+		cpu_raise(c, EXC_GP, 0, false, "vector beyond the IVT limit (SDM Vol. 3A, 21.1.4)");
+	uint64_t ent = sys_read(c, c->idtr.base + (uint64_t)v * 4, 4);
+	push_sized(c, 2, cpu_get_rflags(c));
+	push_sized(c, 2, c->seg[SEG_CS].sel);
+	push_sized(c, 2, ret_rip);
+	c->rflags &= ~(uint64_t)(FL_IF | FL_TF | FL_AC);
+	cpu_load_seg_real(c, SEG_CS, (uint16_t)(ent >> 16));
+	c->rip = ent & 0xffff;
+}
+
+/* Load and check the code segment a gate points to (SDM Vol. 3A, 6.12.1). */
+static void gate_target(struct cpu *c, uint16_t sel, bool ext, uint64_t *desc)
+{
+	uint32_t err = (sel & 0xfffc) | (ext ? 1 : 0);
+	if ((sel & 0xfffc) == 0)
+		cpu_raise(c, EXC_GP, ext ? 1 : 0, true, "interrupt gate with a null code selector (SDM Vol. 3A, 6.12.1.1)");
+	if (!seg_read_desc(c, sel, desc))
+		cpu_raise(c, EXC_GP, err, true, "gate's code selector beyond the GDT limit (SDM Vol. 3A, 6.12.1.1)");
+	if (!(*desc & (1ull << 44)) || !(*desc & (1ull << 43)))
+		cpu_raise(c, EXC_GP, err, true, "gate's selector does not name a code segment (SDM Vol. 3A, 6.12.1.1)");
+	if (!(*desc & (1ull << 47)))
+		cpu_raise(c, EXC_NP, err, true, "gate's code segment not present (SDM Vol. 3A, 6.12.1.1)");
+	unsigned dpl = (*desc >> 45) & 3;
+	bool conforming = *desc & (1ull << 42);
+	if (!conforming && dpl < c->cpl)
+		cpu_raise(c, EXC_GP, err, true,
+			  "interrupt to a more privileged ring needs a TSS stack switch, not yet modelled by vtsim (SDM Vol. 3A, 6.12.1)");
+	if (dpl > c->cpl)
+		cpu_raise(c, EXC_GP, err, true, "gate's code segment DPL > CPL (SDM Vol. 3A, 6.12.1.1)");
+}
+
+static void enter_handler(struct cpu *c, uint16_t sel, uint64_t desc, uint64_t rip, bool int_gate)
+{
+	uint8_t cpl = c->cpl;
+	seg_cache_load(&c->seg[SEG_CS], (uint16_t)((sel & 0xfffc) | cpl), desc);
+	/* A conforming or same-DPL target keeps CPL (SDM Vol. 3A, 5.8.1.2). */
+	c->seg[SEG_CS].attr = (uint16_t)((c->seg[SEG_CS].attr & ~0x60u) | (cpl << 5));
+	flags_materialize(c);
+	c->rflags &= ~(uint64_t)(FL_TF | FL_NT | FL_RF | FL_VM);
+	if (int_gate)
+		c->rflags &= ~(uint64_t)FL_IF;
+	cpu_update_mode(c);
+	c->rip = rip;
+}
+
+/* Protected mode, 32-bit IDT (SDM Vol. 3A, 6.11 "IDT Descriptors", 6.12). */
+static void deliver_prot(struct cpu *c, uint8_t v, enum deliver_kind kind, uint64_t ret_rip,
+			 bool has_err, uint32_t err)
+{
+	bool ext = kind != DK_SOFT_INT;
+	if ((uint32_t)v * 8 + 7 > c->idtr.limit)
+		cpu_raise(c, EXC_GP, idt_error(v, ext), true, "vector beyond the IDT limit (SDM Vol. 3A, 6.10)");
+	uint64_t g = sys_read(c, c->idtr.base + (uint64_t)v * 8, 8);
+	unsigned type = (g >> 40) & 0x1f, dpl = (g >> 45) & 3;
+	bool int_gate = type == 0x0e || type == 0x06, trap_gate = type == 0x0f || type == 0x07;
+	if (type == 0x05)
+		cpu_raise(c, EXC_GP, idt_error(v, ext), true, "task gates are not yet modelled by vtsim (SDM Vol. 3A, 6.12.2)");
+	if (!int_gate && !trap_gate)
+		cpu_raise(c, EXC_GP, idt_error(v, ext), true, "IDT entry is not an interrupt, trap or task gate (SDM Vol. 3A, 6.11)");
+	if (kind == DK_SOFT_INT && dpl < c->cpl)
+		cpu_raise(c, EXC_GP, idt_error(v, false), true, "INT n through a gate with DPL < CPL (SDM Vol. 3A, 6.12.1.1)");
+	if (!(g & (1ull << 47)))
+		cpu_raise(c, EXC_NP, idt_error(v, ext), true, "IDT gate not present (SDM Vol. 3A, 6.12.1.1)");
+	uint16_t sel = (uint16_t)(g >> 16);
+	uint64_t off = (g & 0xffff) | ((g >> 32) & 0xffff0000ull), desc;
+	unsigned size = (type & 8) ? 4 : 2;
+	gate_target(c, sel, ext, &desc);
+	if (size == 2)
+		off &= 0xffff;
+	push_sized(c, size, cpu_get_rflags(c));
+	push_sized(c, size, c->seg[SEG_CS].sel);
+	push_sized(c, size, ret_rip);
+	if (has_err)
+		push_sized(c, size, err);
+	enter_handler(c, sel, desc, off, int_gate);
+}
+
+/* IA-32e mode, 64-bit IDT (SDM Vol. 3A, 6.14 "Exception and Interrupt Handling in 64-bit Mode"). */
+static void deliver_long(struct cpu *c, uint8_t v, enum deliver_kind kind, uint64_t ret_rip,
+			 bool has_err, uint32_t err)
+{
+	bool ext = kind != DK_SOFT_INT;
+	if ((uint32_t)v * 16 + 15 > c->idtr.limit)
+		cpu_raise(c, EXC_GP, idt_error(v, ext), true, "vector beyond the IDT limit (SDM Vol. 3A, 6.14.1)");
+	uint64_t lo = sys_read(c, c->idtr.base + (uint64_t)v * 16, 8);
+	uint64_t hi = sys_read(c, c->idtr.base + (uint64_t)v * 16 + 8, 8);
+	unsigned type = (lo >> 40) & 0x1f, dpl = (lo >> 45) & 3, ist = (lo >> 32) & 7;
+	if (type != 0x0e && type != 0x0f)
+		cpu_raise(c, EXC_GP, idt_error(v, ext), true, "64-bit IDT entry is not an interrupt or trap gate (SDM Vol. 3A, 6.14.1)");
+	if (kind == DK_SOFT_INT && dpl < c->cpl)
+		cpu_raise(c, EXC_GP, idt_error(v, false), true, "INT n through a gate with DPL < CPL (SDM Vol. 3A, 6.12.1.1)");
+	if (!(lo & (1ull << 47)))
+		cpu_raise(c, EXC_NP, idt_error(v, ext), true, "IDT gate not present (SDM Vol. 3A, 6.14.1)");
+	if (ist)
+		cpu_raise(c, EXC_GP, idt_error(v, ext), true, "IST stack switching is not yet modelled by vtsim (SDM Vol. 3A, 6.14.5)");
+	uint16_t sel = (uint16_t)(lo >> 16);
+	uint64_t off = (lo & 0xffff) | ((lo >> 32) & 0xffff0000ull) | (hi << 32), desc;
+	gate_target(c, sel, ext, &desc);
+	if (!(desc & (1ull << 53)) || (desc & (1ull << 54)))
+		cpu_raise(c, EXC_GP, (sel & 0xfffc) | (ext ? 1 : 0), true,
+			  "64-bit gate must point to a 64-bit code segment (L=1, D=0) (SDM Vol. 3A, 6.14.1)");
+	if (!is_canonical(off))
+		cpu_raise(c, EXC_GP, ext ? 1 : 0, true, "handler address is not canonical (SDM Vol. 3A, 6.14.1)");
+	/* The stack is aligned to 16 bytes and SS:RSP is always pushed (6.14.2). */
+	uint64_t old_rsp = c->gpr[RSP];
+	uint64_t ss = c->seg[SEG_SS].sel;
+	uint64_t rf = cpu_get_rflags(c), cs = c->seg[SEG_CS].sel;
+	c->gpr[RSP] &= ~0xfull;
+	push(c, 8, ss);
+	push(c, 8, old_rsp);
+	push(c, 8, rf);
+	push(c, 8, cs);
+	push(c, 8, ret_rip);
+	if (has_err)
+		push(c, 8, err);
+	enter_handler(c, sel, desc, off, type == 0x0e);
+}
+
+static void emit_exception(struct cpu *c, enum ev_kind kind, const struct ev_exception *e)
+{
+	if (!ev_wanted(c->bus, kind))
+		return;
+	struct event ev = { .kind = kind, .icount = c->icount, .cycles = c->cycles };
+	ev.u.exc = *e;
+	ev_emit(c->bus, &ev);
+}
+
+/* Which exceptions push an error code (SDM Vol. 3A, 6.13, Table 6-1 "Error Code"). */
+static bool has_error_code(int v)
+{
+	return v == EXC_DF || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP ||
+	       v == EXC_PF || v == EXC_AC;
+}
+
+void exc_deliver_pending(struct cpu *c)
+{
+	struct ev_exception e = c->pending;
+	bool soft = c->pending_soft;
+	if (!soft) {
+		e.has_error = has_error_code(e.vector);
+		if (!e.has_error)
+			e.error = 0;
+	}
+	if (c->delivering) {
+		int first = c->delivering_vector;
+		if (first == EXC_DF) {
+			/* A fault while invoking the double-fault handler: shutdown (6.15, #DF). */
+			snprintf(c->why, sizeof c->why, "triple fault: %s while delivering #DF -> shutdown (SDM Vol. 3A, 6.15, Interrupt 8)",
+				 exc_name(e.vector));
+			c->delivering = false;
+			c->shutdown = true;
+			e.why = c->why;
+			c->last_exc = e;
+			emit_exception(c, EV_SHUTDOWN, &e);
+			return;
+		}
+		if (makes_double_fault(first, e.vector)) {
+			snprintf(c->why, sizeof c->why, "%s while delivering %s -> double fault (SDM Vol. 3A, 6.15, Table 6-5)",
+				 exc_name(e.vector), exc_name(first));
+			e = (struct ev_exception){ .vector = EXC_DF, .has_error = true, .error = 0,
+						   .rip = c->rip, .why = c->why, .insn = "" };
+		}
+	}
+	if (e.vector == EXC_UD && !soft) {
+		icache_describe(c->ic, c->insn_text, sizeof c->insn_text);
+		e.insn = c->insn_text;
+	}
+	c->delivering = true;
+	c->delivering_vector = e.vector;
+	c->last_exc = e;
+	c->have_exc = true;
+	emit_exception(c, EV_EXCEPTION, &e);
+
+	enum deliver_kind kind = soft ? DK_SOFT_INT : DK_FAULT;
+	uint64_t ret = soft ? c->next_rip : c->rip;
+	c->halted = false;
+	if (!(c->cr0 & CR0_PE))
+		deliver_real(c, e.vector, ret);
+	else if (c->efer & EFER_LMA)
+		deliver_long(c, e.vector, kind, ret, e.has_error, e.error);
+	else
+		deliver_prot(c, e.vector, kind, ret, e.has_error, e.error);
+	c->delivering = false;
+	c->attn |= ATTN_REFETCH;
+}

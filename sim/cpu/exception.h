@@ -1,0 +1,23 @@
+/* exception.h - raising and delivering exceptions and interrupts. */
+#ifndef VTSIM_EXCEPTION_H
+#define VTSIM_EXCEPTION_H
+
+#include "cpu.h"
+
+/* What kind of event is being delivered: it decides the pushed RIP and
+ * the gate-DPL check (SDM Vol. 3A, 6.12.1.1). */
+enum deliver_kind {
+	DK_FAULT,     /* exception: pushed RIP is the faulting instruction */
+	DK_SOFT_INT,  /* INT n, INT3, INTO: pushed RIP is the next instruction; DPL checked */
+	DK_EXT_INT,   /* external interrupt or NMI */
+};
+
+/* Called by the run loop's catch point: delivers c->pending. */
+void exc_deliver_pending(struct cpu *c);
+
+/* Raise a software interrupt (INT n / INT3 / INTO) from a handler. */
+__attribute__((noreturn)) void exc_soft_int(struct cpu *c, uint8_t vector);
+
+const char *exc_name(int vector);
+
+#endif

@@ -1,0 +1,137 @@
+/* system.c - HLT, CLI/STI, IN/OUT, INT n, descriptor-table loads, UD2, #UD paths. */
+#include <stdio.h>
+
+#include "../ioport.h"
+#include "exception.h"
+#include "exec.h"
+#include "icache.h"
+
+/* Privileged instructions fault with #GP(0) at CPL > 0 (SDM Vol. 3A, 5.9). */
+static void need_cpl0(struct cpu *c, const char *why)
+{
+	if (c->cpl != 0)
+		cpu_raise_gp0(c, why);
+}
+
+/* HLT: the CPU waits for an interrupt; RIP already points past it. */
+void op_hlt(struct cpu *c, const struct insn *i)
+{
+	(void)i;
+	need_cpl0(c, "HLT at CPL > 0 (SDM Vol. 2A, HLT)");
+	c->halted = true;
+}
+
+/*
+ * CLI/STI in protected mode need CPL <= IOPL (SDM Vol. 2A, CLI, Table 3-7);
+ * the virtual-interrupt variants (CR4.PVI/VME) are not modelled yet.
+ * STI's one-instruction interrupt shadow matters once interrupts arrive.
+ */
+static void need_iopl(struct cpu *c, const char *why)
+{
+	if ((c->cr0 & CR0_PE) && c->cpl > ((c->rflags >> 12) & 3))
+		cpu_raise_gp0(c, why);
+}
+
+void op_cli(struct cpu *c, const struct insn *i)
+{
+	(void)i;
+	need_iopl(c, "CLI with CPL > IOPL (SDM Vol. 2A, CLI)");
+	c->rflags &= ~(uint64_t)FL_IF;
+}
+
+void op_sti(struct cpu *c, const struct insn *i)
+{
+	(void)i;
+	need_iopl(c, "STI with CPL > IOPL (SDM Vol. 2B, STI)");
+	c->rflags |= FL_IF;
+}
+
+static void io_event(struct cpu *c, uint16_t port, unsigned size, bool write, uint32_t v)
+{
+	if (!ev_wanted(c->bus, EV_IO))
+		return;
+	struct event e = { .kind = EV_IO, .icount = c->icount, .cycles = c->cycles };
+	e.u.io = (struct ev_io){ port, (uint8_t)size, write, v };
+	ev_emit(c->bus, &e);
+}
+
+/* IN/OUT: port from imm8 or DX. The IOPL and I/O-bitmap checks arrive
+ * with the TSS (SDM Vol. 1, 19.5); until then they need CPL <= IOPL. */
+void op_in(struct cpu *c, const struct insn *i)
+{
+	need_iopl(c, "IN with CPL > IOPL and no I/O bitmap modelled yet (SDM Vol. 1, 19.5.1)");
+	unsigned size = i->op[0].size;
+	uint16_t port = i->op[1].kind == OPK_IMM ? (uint16_t)(i->imm & 0xff) : (uint16_t)c->gpr[RDX];
+	uint32_t v = pio_in(c->pio, port, size);
+	io_event(c, port, size, false, v);
+	reg_put(c, RAX, size, v);
+}
+
+void op_out(struct cpu *c, const struct insn *i)
+{
+	need_iopl(c, "OUT with CPL > IOPL and no I/O bitmap modelled yet (SDM Vol. 1, 19.5.1)");
+	unsigned size = i->op[1].size;
+	uint16_t port = i->op[0].kind == OPK_IMM ? (uint16_t)(i->imm & 0xff) : (uint16_t)c->gpr[RDX];
+	uint32_t v = (uint32_t)reg_get(c, RAX, size);
+	io_event(c, port, size, true, v);
+	pio_out(c->pio, port, size, v);
+}
+
+/* INT n (sub 0), INT3 (sub 1), INTO (sub 2): software interrupts. */
+void op_int(struct cpu *c, const struct insn *i)
+{
+	switch (i->sub) {
+	case 0: exc_soft_int(c, (uint8_t)i->imm);
+	case 1: exc_soft_int(c, EXC_BP);
+	default:
+		if (cpu_cond(c, 0))
+			exc_soft_int(c, EXC_OF);
+	}
+}
+
+/* LGDT/LIDT m16&32 (m16&64 in 64-bit mode): limit, then base; with a
+ * 16-bit operand size only 24 bits of base are loaded (SDM Vol. 2A, LGDT). */
+void op_lgdt(struct cpu *c, const struct insn *i)
+{
+	need_cpl0(c, "LGDT/LIDT at CPL > 0 (SDM Vol. 2A, LGDT/LIDT)");
+	uint64_t ea = ea_of(c, i);
+	uint16_t limit = (uint16_t)mem_read(c, i->seg, ea, 2);
+	uint64_t base = c->long64 ? mem_read(c, i->seg, (ea + 2) & size_mask(i->asz), 8)
+				  : mem_read(c, i->seg, (ea + 2) & size_mask(i->asz), 4);
+	if (!c->long64 && i->osz == 2)
+		base &= 0xffffff;
+	if (c->long64 && !is_canonical(base))
+		cpu_raise_gp0(c, "LGDT/LIDT with a non-canonical base (SDM Vol. 2A, LGDT/LIDT)");
+	struct descriptor_table *t = i->sub ? &c->idtr : &c->gdtr;
+	t->base = base;
+	t->limit = limit;
+}
+
+void op_sgdt(struct cpu *c, const struct insn *i)
+{
+	const struct descriptor_table *t = i->sub ? &c->idtr : &c->gdtr;
+	uint64_t ea = ea_of(c, i);
+	unsigned bsize = c->long64 ? 8 : 4;
+	/* Check both parts before writing either. */
+	seg_linear(c, i->seg, ea, 2 + bsize);
+	mem_write(c, i->seg, ea, 2, t->limit);
+	mem_write(c, i->seg, (ea + 2) & size_mask(i->asz), bsize, t->base);
+}
+
+void op_ud2(struct cpu *c, const struct insn *i)
+{
+	(void)i;
+	cpu_raise_ud(c, "UD2: the architecturally undefined instruction (SDM Vol. 2B, UD)");
+}
+
+void op_invalid(struct cpu *c, const struct insn *i)
+{
+	(void)i;
+	cpu_raise_ud(c, "invalid opcode for the current mode (SDM Vol. 2, Appendix A opcode maps)");
+}
+
+void op_unimplemented(struct cpu *c, const struct insn *i)
+{
+	(void)i;
+	cpu_raise_ud(c, "instruction not implemented by vtsim (yet): vtsim raises #UD rather than guess");
+}

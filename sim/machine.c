@@ -1,0 +1,387 @@
+/* machine.c - one simulated PC: CPU, memory map, ports, devices, event bus. */
+#include "machine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "cpu/decode.h"
+#include "cpu/icache.h"
+#include "cpu/segment.h"
+#include "devices/devices.h"
+#include "ioport.h"
+#include "memory.h"
+
+struct machine {
+	struct cpu cpu;              /* the processor */
+	struct physmem pm;           /* physical memory map */
+	struct pio_map pio;          /* port-I/O map */
+	struct ev_bus bus;           /* event bus */
+	struct dev_debugcon debugcon;/* port 0xE9 */
+	struct dev_exitport exitport;/* port 0xF4 */
+	struct dev_uart uart;        /* COM1 at 0x3F8 */
+	console_fn *console;         /* front end's output sink, or NULL */
+	void *console_opaque;        /* its state */
+	char *out;                   /* buffered output when console is NULL */
+	size_t out_len, out_cap;     /* its length and capacity */
+	int exit_code;               /* last value written to the exit port, or -1 */
+};
+
+const char *stop_reason_name(enum stop_reason r)
+{
+	switch (r) {
+	case STOP_NONE: return "running";
+	case STOP_HLT: return "hlt";
+	case STOP_HLT_IDLE: return "hlt-idle";
+	case STOP_EXIT_PORT: return "exit-port";
+	case STOP_MAX_INSNS: return "max-insns";
+	case STOP_SHUTDOWN: return "shutdown";
+	case STOP_REQUEST: return "request";
+	}
+	return "?";
+}
+
+static void console_put(void *opaque, uint8_t byte)
+{
+	struct machine *m = opaque;
+	if (m->console) {
+		m->console(m->console_opaque, byte);
+		return;
+	}
+	if (m->out_len + 1 >= m->out_cap) {
+		size_t cap = m->out_cap ? m->out_cap * 2 : 4096;
+		char *p = realloc(m->out, cap);
+		if (!p)
+			return; /* output is best effort; the run goes on */
+		m->out = p;
+		m->out_cap = cap;
+	}
+	m->out[m->out_len++] = (char)byte;
+	m->out[m->out_len] = 0;
+}
+
+static void on_exit_port(void *opaque, uint32_t value)
+{
+	struct machine *m = opaque;
+	m->exit_code = (int)value;
+	machine_request_stop(m, STOP_EXIT_PORT);
+}
+
+struct machine *machine_new(const struct machine_config *cfg, char *err, size_t errlen)
+{
+	struct machine *m = calloc(1, sizeof *m);
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (cfg->ram_size == 0 || cfg->ram_size > PHYS_MAX_RAM || (cfg->ram_size & ~PAGE_MASK)) {
+		snprintf(err, errlen, "RAM size %llu is not a multiple of 4 KiB between 4 KiB and %llu GiB",
+			 (unsigned long long)cfg->ram_size, (unsigned long long)(PHYS_MAX_RAM >> 30));
+		free(m);
+		return NULL;
+	}
+	if (phys_init(&m->pm, cfg->ram_size) != 0) {
+		snprintf(err, errlen, "cannot reserve %llu bytes of host memory for guest RAM",
+			 (unsigned long long)cfg->ram_size);
+		free(m);
+		return NULL;
+	}
+	m->console = cfg->console;
+	m->console_opaque = cfg->console_opaque;
+	m->exit_code = -1;
+	struct dev_sink sink = { console_put, m };
+	m->debugcon.sink = sink;
+	m->uart.sink = sink;
+	m->exitport = (struct dev_exitport){ on_exit_port, m };
+	dev_debugcon_attach(&m->debugcon, &m->pio, 0xe9);
+	dev_exitport_attach(&m->exitport, &m->pio, 0xf4);
+	dev_uart_attach(&m->uart, &m->pio, 0x3f8);
+	cpu_init(&m->cpu, &m->pm, &m->pio, &m->bus);
+	if (!m->cpu.ic) {
+		snprintf(err, errlen, "out of memory for the decoded-instruction cache");
+		phys_free(&m->pm);
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void machine_free(struct machine *m)
+{
+	if (!m)
+		return;
+	cpu_free(&m->cpu);
+	phys_free(&m->pm);
+	free(m->out);
+	free(m);
+}
+
+/* Flat descriptors the loaders install (SDM Vol. 3A, 3.4.5). */
+#define DESC_CODE64 0x00af9b000000ffffull /* base 0, limit 4G, L=1, P, DPL 0, exec/read, accessed */
+#define DESC_CODE32 0x00cf9b000000ffffull /* base 0, limit 4G, D=1 */
+#define DESC_DATA 0x00cf93000000ffffull   /* base 0, limit 4G, B=1, read/write, accessed */
+
+static void load_flat(struct cpu *c, uint64_t code_desc)
+{
+	seg_cache_load(&c->seg[SEG_CS], 0x08, code_desc);
+	for (int s = 0; s < SEG_COUNT; s++)
+		if (s != SEG_CS)
+			seg_cache_load(&c->seg[s], 0x10, DESC_DATA);
+}
+
+/*
+ * The long64 loader (like a boot loader would): a GDT and identity page
+ * tables for the first 4 GiB with 2 MiB pages at the top of RAM:
+ *   top - 0x7000  GDT: null, 64-bit code (0x08), data (0x10), 32-bit code (0x18)
+ *   top - 0x6000  PML4, one entry
+ *   top - 0x5000  PDPT, four entries
+ *   top - 0x4000  four page directories, 512 PS=1 entries each
+ * Entries are present, writable, supervisor, with A and D already set.
+ */
+static int build_long64(struct machine *m, char *err, size_t errlen)
+{
+	uint64_t top = m->pm.ram_size;
+	if (top < 0x10000) {
+		snprintf(err, errlen, "long64 mode needs at least 64 KiB of RAM for its page tables");
+		return -1;
+	}
+	uint64_t gdt = top - 0x7000, pml4 = top - 0x6000, pdpt = top - 0x5000, pd = top - 0x4000;
+	uint64_t g[4] = { 0, DESC_CODE64, DESC_DATA, DESC_CODE32 };
+	machine_phys_write(m, gdt, g, sizeof g);
+	uint64_t e = pdpt | 0x23; /* P RW A */
+	machine_phys_write(m, pml4, &e, 8);
+	for (uint64_t i = 0; i < 4; i++) {
+		e = (pd + i * 0x1000) | 0x23;
+		machine_phys_write(m, pdpt + i * 8, &e, 8);
+	}
+	for (uint64_t i = 0; i < 4 * 512; i++) {
+		e = (i << 21) | 0xe3; /* P RW A D PS */
+		machine_phys_write(m, pd + i * 8, &e, 8);
+	}
+	struct cpu *c = &m->cpu;
+	c->gdtr = (struct descriptor_table){ gdt, sizeof g - 1 };
+	c->cr3 = pml4;
+	c->cr4 = CR4_PAE;
+	c->efer = EFER_LME | EFER_LMA | EFER_NXE;
+	c->cr0 = CR0_PG | CR0_WP | CR0_NE | CR0_ET | CR0_PE;
+	load_flat(c, DESC_CODE64);
+	return 0;
+}
+
+int machine_start(struct machine *m, enum start_mode mode, uint64_t entry, char *err, size_t errlen)
+{
+	struct cpu *c = &m->cpu;
+	cpu_reset(c);
+	m->exit_code = -1;
+	switch (mode) {
+	case START_REAL16:
+		/* The IVT stays live at 0 (IDTR base 0, limit FFFFh), as after reset. */
+		if (entry >= 0x100000) {
+			snprintf(err, errlen, "real16 entry 0x%llx is above 1 MiB", (unsigned long long)entry);
+			return -1;
+		}
+		cpu_load_seg_real(c, SEG_CS, (uint16_t)((entry >> 4) & 0xf000));
+		c->seg[SEG_CS].limit = 0xffff;
+		c->rip = entry & 0xffff;
+		break;
+	case START_PROT32: {
+		uint64_t top = m->pm.ram_size;
+		if (top < 0x10000) {
+			snprintf(err, errlen, "prot32 mode needs at least 64 KiB of RAM");
+			return -1;
+		}
+		if (entry > 0xffffffffull) {
+			snprintf(err, errlen, "prot32 entry 0x%llx is above 4 GiB", (unsigned long long)entry);
+			return -1;
+		}
+		uint64_t g[4] = { 0, DESC_CODE32, DESC_DATA, 0 };
+		machine_phys_write(m, top - 0x7000, g, sizeof g);
+		c->gdtr = (struct descriptor_table){ top - 0x7000, sizeof g - 1 };
+		c->cr0 = CR0_ET | CR0_PE;
+		load_flat(c, DESC_CODE32);
+		c->rip = entry;
+		break;
+	}
+	case START_LONG64:
+		if (build_long64(m, err, errlen) != 0)
+			return -1;
+		c->rip = entry;
+		break;
+	default:
+		snprintf(err, errlen, "unknown start mode");
+		return -1;
+	}
+	if (mode != START_REAL16)
+		c->idtr = (struct descriptor_table){ 0, 0 }; /* empty: any exception shuts down */
+	c->gpr[RDX] = 0;
+	cpu_update_mode(c);
+	cpu_flush_tlb(c);
+	return 0;
+}
+
+void machine_phys_write(struct machine *m, uint64_t pa, const void *buf, size_t len)
+{
+	phys_write_buf(&m->pm, pa, buf, len);
+}
+
+void machine_phys_read(struct machine *m, uint64_t pa, void *buf, size_t len)
+{
+	phys_read_buf(&m->pm, pa, buf, len);
+}
+
+uint64_t machine_ram_size(const struct machine *m)
+{
+	return m->pm.ram_size;
+}
+
+static const char *const reg_names[VT_REG_COUNT] = {
+	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+	"rip", "rflags", "es", "cs", "ss", "ds", "fs", "gs",
+	"fs_base", "gs_base", "cr0", "cr2", "cr3", "cr4", "efer",
+};
+
+int machine_reg_id(const char *name)
+{
+	for (int i = 0; i < VT_REG_COUNT; i++)
+		if (strcmp(name, reg_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *machine_reg_name(enum vt_reg id)
+{
+	return (unsigned)id < VT_REG_COUNT ? reg_names[id] : "?";
+}
+
+uint64_t machine_reg_get(struct machine *m, enum vt_reg id)
+{
+	struct cpu *c = &m->cpu;
+	if (id <= VT_R15)
+		return c->gpr[id - VT_RAX];
+	switch (id) {
+	case VT_RIP: return c->rip;
+	case VT_RFLAGS: return cpu_get_rflags(c);
+	case VT_ES: case VT_CS: case VT_SS: case VT_DS: case VT_FS: case VT_GS:
+		return c->seg[id - VT_ES].sel;
+	case VT_FS_BASE: return c->seg[SEG_FS].base;
+	case VT_GS_BASE: return c->seg[SEG_GS].base;
+	case VT_CR0: return c->cr0;
+	case VT_CR2: return c->cr2;
+	case VT_CR3: return c->cr3;
+	case VT_CR4: return c->cr4;
+	case VT_EFER: return c->efer;
+	default: return 0;
+	}
+}
+
+void machine_reg_set(struct machine *m, enum vt_reg id, uint64_t v)
+{
+	struct cpu *c = &m->cpu;
+	if (id <= VT_R15) {
+		c->gpr[id - VT_RAX] = v;
+		return;
+	}
+	switch (id) {
+	case VT_RIP: c->rip = v; break;
+	case VT_RFLAGS: cpu_set_rflags(c, v); break;
+	case VT_ES: case VT_CS: case VT_SS: case VT_DS: case VT_FS: case VT_GS: {
+		int s = id - VT_ES;
+		uint64_t desc;
+		if (!(c->cr0 & CR0_PE))
+			cpu_load_seg_real(c, s, (uint16_t)v);
+		else if ((v & 0xfffc) && seg_read_desc(c, (uint16_t)v, &desc))
+			seg_cache_load(&c->seg[s], (uint16_t)v, desc);
+		else
+			c->seg[s].sel = (uint16_t)v;
+		break;
+	}
+	case VT_FS_BASE: c->seg[SEG_FS].base = v; break;
+	case VT_GS_BASE: c->seg[SEG_GS].base = v; break;
+	case VT_CR0: c->cr0 = v; break;
+	case VT_CR2: c->cr2 = v; break;
+	case VT_CR3: c->cr3 = v; break;
+	case VT_CR4: c->cr4 = v; break;
+	case VT_EFER: c->efer = v; break;
+	default: break;
+	}
+	if (id >= VT_ES) {
+		cpu_update_mode(c);
+		cpu_flush_tlb(c);
+	}
+}
+
+enum stop_reason machine_run(struct machine *m, uint64_t max_insns)
+{
+	enum stop_reason r = (enum stop_reason)cpu_run(&m->cpu, max_insns);
+	if (ev_wanted(&m->bus, EV_STOP)) {
+		struct event e = { .kind = EV_STOP, .icount = m->cpu.icount, .cycles = m->cpu.cycles };
+		e.u.stop = r;
+		ev_emit(&m->bus, &e);
+	}
+	return r;
+}
+
+void machine_request_stop(struct machine *m, enum stop_reason why)
+{
+	if (m->cpu.stop == STOP_NONE)
+		m->cpu.stop = why;
+	m->cpu.attn |= ATTN_STOP;
+}
+
+uint64_t machine_icount(const struct machine *m)
+{
+	return m->cpu.icount;
+}
+
+uint64_t machine_cycles(const struct machine *m)
+{
+	return m->cpu.cycles;
+}
+
+int machine_exit_code(const struct machine *m)
+{
+	return m->exit_code;
+}
+
+const struct ev_exception *machine_last_exception(const struct machine *m)
+{
+	return m->cpu.have_exc ? &m->cpu.last_exc : NULL;
+}
+
+int machine_cpl(const struct machine *m)
+{
+	return m->cpu.cpl;
+}
+
+const char *machine_console_output(const struct machine *m, size_t *len)
+{
+	if (len)
+		*len = m->out_len;
+	return m->out ? m->out : "";
+}
+
+void machine_icache_stats(const struct machine *m, struct icache_stats *out)
+{
+	struct icache_counters n;
+	icache_counters(m->cpu.ic, &n);
+	*out = (struct icache_stats){ n.blocks_built, n.insns_decoded, n.invalidations, n.flushes };
+}
+
+int machine_subscribe(struct machine *m, uint32_t mask, ev_fn *fn, void *opaque)
+{
+	return ev_subscribe(&m->bus, mask, fn, opaque);
+}
+
+void machine_unsubscribe(struct machine *m, int handle)
+{
+	ev_unsubscribe(&m->bus, handle);
+}
+
+int machine_disasm(struct machine *m, uint64_t pa, char *buf, size_t len)
+{
+	uint8_t bytes[15];
+	machine_phys_read(m, pa, bytes, sizeof bytes);
+	return decode_disasm(icache_decoder(m->cpu.ic), m->cpu.code_mode, bytes, sizeof bytes, pa, buf, len);
+}

@@ -1,0 +1,111 @@
+/* machine.h - one simulated PC: the API every front end uses. */
+#ifndef VTSIM_MACHINE_H
+#define VTSIM_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct machine; /* opaque: see machine.c */
+
+/* How a run ended. */
+enum stop_reason {
+	STOP_NONE,       /* still runnable (only seen inside the core) */
+	STOP_HLT,        /* HLT with RFLAGS.IF=0: nothing can wake the CPU */
+	STOP_HLT_IDLE,   /* HLT with IF=1 but no interrupt source exists yet */
+	STOP_EXIT_PORT,  /* the guest wrote to the exit port (0xF4) */
+	STOP_MAX_INSNS,  /* the instruction limit was reached */
+	STOP_SHUTDOWN,   /* triple fault: the processor shut down, state kept */
+	STOP_REQUEST,    /* a front end asked the machine to stop */
+};
+
+const char *stop_reason_name(enum stop_reason r);
+
+/* Starting modes a loader can put the CPU in without guest set-up code. */
+enum start_mode {
+	START_REAL16,    /* real mode, CS:IP from the entry address */
+	START_PROT32,    /* flat 32-bit protected mode, paging off */
+	START_LONG64,    /* 64-bit mode, CPL 0, flat, first 4 GiB identity-mapped */
+};
+
+/* Where bytes written to the debug console (0xE9) and the UART go. */
+typedef void console_fn(void *opaque, uint8_t byte);
+
+struct machine_config {
+	uint64_t ram_size;       /* bytes of RAM at physical 0 (multiple of 4 KiB) */
+	console_fn *console;     /* receives device output; NULL keeps it in a buffer */
+	void *console_opaque;    /* passed to console */
+};
+
+/* NULL on failure, with a one-line reason in err. */
+struct machine *machine_new(const struct machine_config *cfg, char *err, size_t errlen);
+void machine_free(struct machine *m);
+
+/* Put the CPU in a starting mode with RIP = entry. For START_LONG64 the
+ * loader builds identity page tables (2 MiB pages) in the top 24 KiB of RAM
+ * and a GDT below them. Returns 0, or -1 with a reason in err. */
+int machine_start(struct machine *m, enum start_mode mode, uint64_t entry,
+		  char *err, size_t errlen);
+
+/* Physical memory, as the loader and front ends see it (no side effects on
+ * the CPU other than keeping its decoded-instruction cache coherent). */
+void machine_phys_write(struct machine *m, uint64_t pa, const void *buf, size_t len);
+void machine_phys_read(struct machine *m, uint64_t pa, void *buf, size_t len);
+uint64_t machine_ram_size(const struct machine *m);
+
+/* Registers by id or by name. */
+enum vt_reg {
+	VT_RAX, VT_RCX, VT_RDX, VT_RBX, VT_RSP, VT_RBP, VT_RSI, VT_RDI,
+	VT_R8, VT_R9, VT_R10, VT_R11, VT_R12, VT_R13, VT_R14, VT_R15,
+	VT_RIP, VT_RFLAGS,
+	VT_ES, VT_CS, VT_SS, VT_DS, VT_FS, VT_GS, /* selectors */
+	VT_FS_BASE, VT_GS_BASE,
+	VT_CR0, VT_CR2, VT_CR3, VT_CR4, VT_EFER,
+	VT_REG_COUNT
+};
+
+/* Returns the id for a name such as "rax", "r8", "rflags", "cr0", or -1. */
+int machine_reg_id(const char *name);
+const char *machine_reg_name(enum vt_reg id);
+uint64_t machine_reg_get(struct machine *m, enum vt_reg id);
+/* Writing a selector reloads its segment as the current mode does (real
+ * mode: base = sel << 4). Writing CR0-CR4 or EFER does not validate: it is for
+ * loaders that know what they build. */
+void machine_reg_set(struct machine *m, enum vt_reg id, uint64_t v);
+
+/* Run until something stops the CPU, or max_insns more instructions. */
+enum stop_reason machine_run(struct machine *m, uint64_t max_insns);
+/* Ask a running machine to stop after the current instruction (for
+ * devices and front ends). */
+void machine_request_stop(struct machine *m, enum stop_reason why);
+
+/* Counters and the outcome of the last run. */
+uint64_t machine_icount(const struct machine *m);   /* instructions retired */
+uint64_t machine_cycles(const struct machine *m);   /* modelled cycles */
+int machine_exit_code(const struct machine *m);     /* value written to port 0xF4 */
+/* The last exception delivered or escalated, or NULL if none. */
+const struct ev_exception *machine_last_exception(const struct machine *m);
+int machine_cpl(const struct machine *m);
+
+/* Output written to the debug console and UART when no console_fn is set. */
+const char *machine_console_output(const struct machine *m, size_t *len);
+
+/* Decoded-instruction cache counters (for tests and --stats). */
+struct icache_stats {
+	uint64_t blocks_built;   /* blocks decoded */
+	uint64_t insns_decoded;  /* instructions decoded */
+	uint64_t invalidations;  /* blocks dropped because their code was written */
+	uint64_t flushes;        /* whole-cache flushes */
+};
+void machine_icache_stats(const struct machine *m, struct icache_stats *out);
+
+/* The event bus. */
+int machine_subscribe(struct machine *m, uint32_t mask, ev_fn *fn, void *opaque);
+void machine_unsubscribe(struct machine *m, int handle);
+
+/* Disassemble one instruction at a physical address (Intel syntax). */
+int machine_disasm(struct machine *m, uint64_t pa, char *buf, size_t len);
+
+#endif
