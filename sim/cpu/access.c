@@ -40,7 +40,7 @@ static uint64_t translate_as(struct cpu *c, uint64_t la, enum access acc, int us
 	uint8_t *host = phys_ram_span(c->pm, page, PAGE_SIZE);
 	if (!host)
 		return pa;
-	struct tlb_entry *e = tlb_slot(&c->tlb, user, la);
+	struct tlb_entry *e = acc == ACC_EXEC ? tlb_islot(&c->tlb, user, la) : tlb_slot(&c->tlb, user, la);
 	if (e->pa != page || e->addend != (uintptr_t)host - lpage)
 		*e = (struct tlb_entry){ TLB_EMPTY, TLB_EMPTY, TLB_EMPTY, 0, 0 };
 	e->addend = (uintptr_t)host - lpage;
@@ -119,7 +119,7 @@ void mem_write_slow(struct cpu *c, uint64_t la, unsigned size, uint64_t val)
 
 uint64_t cpu_fetch_translate(struct cpu *c, uint64_t la)
 {
-	struct tlb_entry *e = tlb_slot(&c->tlb, tlb_user(c), la);
+	struct tlb_entry *e = tlb_islot(&c->tlb, tlb_user(c), la);
 	if ((la & PAGE_MASK) == e->tag_x)
 		return e->pa | (la & ~PAGE_MASK);
 	return translate(c, la, ACC_EXEC);

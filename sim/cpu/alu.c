@@ -1,43 +1,5 @@
 /* alu.c - ADD OR ADC SBB AND SUB XOR CMP TEST, INC DEC NEG NOT. */
-#include "exec.h"
-
-/*
- * The eight ALU operations in opcode order (SDM Vol. 2A, Table A-6, group 1).
- * Each returns the result and records the flags lazily.
- */
-static inline uint64_t alu_apply(struct cpu *c, unsigned op, unsigned size, uint64_t a, uint64_t b)
-{
-	uint64_t r;
-	bool cin;
-	switch (op) {
-	case ALU_ADD:
-		r = a + b;
-		lf_set(c, LF_ADD, size, r, a, b);
-		return r;
-	case ALU_ADC:
-		cin = cpu_cf(c);
-		r = a + b + cin;
-		lf_set(c, LF_ADC, size, r, a, b);
-		c->lf.cf_in = cin;
-		return r;
-	case ALU_SBB:
-		cin = cpu_cf(c);
-		r = a - b - cin;
-		lf_set(c, LF_SBB, size, r, a, b);
-		c->lf.cf_in = cin;
-		return r;
-	case ALU_SUB:
-	case ALU_CMP:
-		r = a - b;
-		lf_set(c, LF_SUB, size, r, a, b);
-		return r;
-	case ALU_AND: r = a & b; break;
-	case ALU_OR: r = a | b; break;
-	default: r = a ^ b; break;
-	}
-	lf_set(c, LF_LOGIC, size, r, 0, 0);
-	return r;
-}
+#include "alu.h"
 
 void op_alu(struct cpu *c, const struct insn *i)
 {
@@ -96,4 +58,42 @@ void op_not(struct cpu *c, const struct insn *i)
 	uint64_t la = 0;
 	uint64_t a = rmw_begin(c, i, &la);
 	rmw_end(c, i, la, ~a);
+}
+
+/* Specialised forms for the hot cases, chosen at decode time, one function
+ * per ALU operation so that alu_apply() folds to a few instructions. */
+#define ALU_FORMS(name, op) \
+	static void name##_rr(struct cpu *c, const struct insn *i) { alu_rr(c, i, op); } \
+	static void name##_ri(struct cpu *c, const struct insn *i) { alu_ri(c, i, op); }
+ALU_FORMS(add, ALU_ADD)
+ALU_FORMS(or, ALU_OR)
+ALU_FORMS(adc, ALU_ADC)
+ALU_FORMS(sbb, ALU_SBB)
+ALU_FORMS(and, ALU_AND)
+ALU_FORMS(sub, ALU_SUB)
+ALU_FORMS(xor, ALU_XOR)
+ALU_FORMS(cmp, ALU_CMP)
+#undef ALU_FORMS
+
+insn_fn *const op_alu_rr_tab[8] = { add_rr, or_rr, adc_rr, sbb_rr, and_rr, sub_rr, xor_rr, cmp_rr };
+insn_fn *const op_alu_ri_tab[8] = { add_ri, or_ri, adc_ri, sbb_ri, and_ri, sub_ri, xor_ri, cmp_ri };
+
+void op_test_rr(struct cpu *c, const struct insn *i)
+{
+	test_rr(c, i);
+}
+
+void op_test_ri(struct cpu *c, const struct insn *i)
+{
+	test_ri(c, i);
+}
+
+void op_inc_r(struct cpu *c, const struct insn *i)
+{
+	incdec_r(c, i, 1);
+}
+
+void op_dec_r(struct cpu *c, const struct insn *i)
+{
+	incdec_r(c, i, -1);
 }

@@ -39,3 +39,19 @@ void op_jcxz(struct cpu *c, const struct insn *i)
 	if ((c->gpr[RCX] & size_mask(i->asz)) == 0)
 		branch_to(c, c->next_rip + i->imm, i->osz);
 }
+
+/* One Jcc handler per condition, so cpu_cond() folds to a compare or two. */
+#define JCC(cc) \
+	static void jcc_##cc(struct cpu *c, const struct insn *i) \
+	{ \
+		if (cpu_cond(c, cc)) \
+			branch_to(c, c->next_rip + i->imm, i->osz); \
+	}
+JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
+JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
+#undef JCC
+
+insn_fn *const op_jcc_tab[16] = {
+	jcc_0, jcc_1, jcc_2, jcc_3, jcc_4, jcc_5, jcc_6, jcc_7,
+	jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15,
+};

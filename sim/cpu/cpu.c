@@ -81,11 +81,19 @@ void cpu_update_mode(struct cpu *c)
 	c->stack_size = c->long64 ? 8 : (pe && (c->seg[SEG_SS].attr & SEGA_DB)) ? 4 : 2;
 	c->ip_mask = c->long64 ? ~0ull : c->code_size == 4 ? 0xffffffffull : 0xffff;
 	c->attn |= ATTN_REFETCH;
+	cpu_flush_jc(c);
+}
+
+void cpu_flush_jc(struct cpu *c)
+{
+	for (unsigned i = 0; i < (1u << JC_BITS); i++)
+		c->jc[i].la = TLB_EMPTY;
 }
 
 void cpu_flush_tlb(struct cpu *c)
 {
 	tlb_flush(&c->tlb);
+	cpu_flush_jc(c);
 }
 
 void cpu_load_seg_real(struct cpu *c, int seg, uint16_t sel)
@@ -108,19 +116,124 @@ void cpu_set_rflags(struct cpu *c, uint64_t v)
 	c->rflags = (v & 0x3f7fd7ull) | FL_FIXED1;
 }
 
-static void emit_insn(struct cpu *c, const struct insn *i)
+static void emit_insn(struct cpu *c, const struct insn *i, uint64_t rip)
 {
 	struct event e = { .kind = EV_INSN, .icount = c->icount, .cycles = c->cycles };
-	e.u.insn = (struct ev_insn){ c->rip, i->len };
+	e.u.insn = (struct ev_insn){ rip, i->len };
 	ev_emit(c->bus, &e);
 }
 
+/* The jump-cache slot for linear address la. */
+static inline struct jc_entry *jc_slot(struct cpu *c, uint64_t la)
+{
+	return &c->jc[(la ^ (la >> JC_BITS)) & ((1u << JC_BITS) - 1)];
+}
+
+static inline uint64_t fetch_la(const struct cpu *c)
+{
+	return c->long64 ? c->rip : (c->seg[SEG_CS].base + c->rip) & 0xffffffffull;
+}
+
+/* The block at CS:RIP: from the jump cache, else from the icache. */
+static inline const struct block *next_block(struct cpu *c)
+{
+	uint64_t la = fetch_la(c);
+	struct jc_entry *j = jc_slot(c, la);
+	if (j->la == la && j->mode == c->code_mode && (c->long64 || c->rip <= c->seg[SEG_CS].limit))
+		return j->b;
+	const struct block *b = icache_lookup(c->ic);
+	if (b->cached)
+		*j = (struct jc_entry){ la, b, b->mode };
+	return b;
+}
+
 /*
- * The run loop. Decoded blocks come from the icache; each instruction's
- * handler runs with next_rip preset to the fall-through address, and a
- * fault unwinds to the setjmp below with RIP still at the faulting
- * instruction, where exception delivery takes over. Nothing inside the
- * inner loop looks at events unless attn says someone listens.
+ * Instructions of the current block that retired before the one at RIP
+ * faulted: the block runs straight through until it ends, so they are
+ * the ones whose lengths add up to RIP - cur_rip. Only the fault path
+ * pays for this; the loop itself counts once per block.
+ */
+static void account_partial_block(struct cpu *c)
+{
+	const struct block *b = c->cur;
+	if (!b)
+		return;
+	uint64_t rip = c->cur_rip;
+	unsigned k = 0;
+	while (k < b->n && rip != c->rip) {
+		rip = (rip + b->insns[k].len) & c->ip_mask;
+		k++;
+	}
+	c->icount += k;
+	if (k)
+		c->cycles += b->insns[k - 1].cum_cost;
+	c->cur = NULL;
+}
+
+/* One block, one instruction at a time: for event listeners (emit set) and
+ * for runs whose instruction budget ends inside the block. */
+static void run_block_exact(struct cpu *c, const struct insn *i, const struct insn *end, bool emit)
+{
+	while (i < end) {
+		uint64_t rip = c->rip, fall = (rip + i->len) & c->ip_mask;
+		c->next_rip = fall;
+		i->fn(c, i);
+		c->rip = c->next_rip;
+		c->icount++;
+		c->cycles += i->cost;
+		if (emit)
+			emit_insn(c, i, rip);
+		i++;
+		if ((c->attn & ~ATTN_INSN_EV) || c->rip != fall)
+			break;
+	}
+}
+
+/*
+ * Blocks, fast: no per-instruction events, counters updated once per
+ * block, fused pairs dispatched once. From one block it goes straight to
+ * the next through the jump cache, and returns to cpu_run() on anything
+ * else: attention bits, a jump-cache miss, or a block that would overrun
+ * the instruction limit. Kept out of cpu_run() so that its setjmp does
+ * not force the compiler to keep c and i in memory.
+ */
+static __attribute__((noinline)) void run_blocks(struct cpu *c, const struct block *b, uint64_t limit)
+{
+	for (;;) {
+		const struct insn *i = b->insns, *end = i + b->n;
+		c->cur = b;
+		c->cur_rip = c->rip;
+		for (;;) {
+			uint64_t fall = (c->rip + i->span_len) & c->ip_mask;
+			c->next_rip = (c->rip + i->len) & c->ip_mask;
+			i->fast(c, i);
+			c->rip = c->next_rip;
+			i += i->span;
+			if ((c->attn != 0) | (c->rip != fall) | (i >= end))
+				break;
+		}
+		c->cur = NULL;
+		c->icount += (uint64_t)(i - b->insns);
+		c->cycles += i[-1].cum_cost;
+		if (c->attn)
+			return;
+		uint64_t la = fetch_la(c);
+		const struct jc_entry *j = jc_slot(c, la);
+		if (j->la != la || j->mode != c->code_mode || (!c->long64 && c->rip > c->seg[SEG_CS].limit))
+			return;
+		b = j->b;
+		if (b->n > limit - c->icount)
+			return;
+	}
+}
+
+/*
+ * The run loop. Decoded blocks come from the jump cache or the icache;
+ * each instruction's handler runs with next_rip preset to the fall-through
+ * address. A taken branch, a stop request or stale code leaves the block.
+ * A fault unwinds to the setjmp below with RIP still at the faulting
+ * instruction; the instructions before it are counted, then exception
+ * delivery takes over.
  */
 int cpu_run(struct cpu *c, uint64_t max)
 {
@@ -131,9 +244,12 @@ int cpu_run(struct cpu *c, uint64_t max)
 	c->stop = STOP_NONE;
 	c->attn = (c->attn & ~(ATTN_INSN_EV | ATTN_STOP)) |
 		  (ev_wanted(c->bus, EV_INSN) ? ATTN_INSN_EV : 0);
+	c->cur = NULL;
 	c->catch = &jb;
-	if (setjmp(jb))
+	if (setjmp(jb)) {
+		account_partial_block(c);
 		exc_deliver_pending(c);
+	}
 
 	while (c->stop == STOP_NONE) {
 		if (c->shutdown) {
@@ -149,23 +265,14 @@ int cpu_run(struct cpu *c, uint64_t max)
 			c->stop = STOP_MAX_INSNS;
 			break;
 		}
-		const struct block *b = icache_lookup(c->ic);
+		const struct block *b = next_block(c);
 		c->attn &= ~ATTN_REFETCH;
 		uint64_t budget = limit - c->icount;
 		const struct insn *i = b->insns, *end = i + (b->n < budget ? b->n : budget);
-		for (; i < end; i++) {
-			c->next_rip = (c->rip + i->len) & c->ip_mask;
-			i->fn(c, i);
-			c->rip = c->next_rip;
-			c->icount++;
-			c->cycles += i->cost;
-			if (__builtin_expect(c->attn != 0, 0)) {
-				if (c->attn & ATTN_INSN_EV)
-					emit_insn(c, i);
-				if (c->attn & (ATTN_STOP | ATTN_REFETCH))
-					break;
-			}
-		}
+		if ((c->attn & ATTN_INSN_EV) || b->n > budget)
+			run_block_exact(c, i, end, c->attn & ATTN_INSN_EV);
+		else
+			run_blocks(c, b, limit);
 		if (c->attn & ATTN_STOP)
 			c->attn &= ~ATTN_STOP;
 	}

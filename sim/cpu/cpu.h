@@ -13,6 +13,20 @@
 
 struct icache;
 struct insn;
+struct block;
+
+/*
+ * The jump cache: linear RIP -> decoded block, so that the run loop finds
+ * the next block without translating RIP or hashing its physical address.
+ * It is only valid while translations are: cleared with the TLB, on mode
+ * and CPL changes, and when blocks are dropped.
+ */
+#define JC_BITS 12
+struct jc_entry {
+	uint64_t la;             /* linear address of the block's first byte */
+	const struct block *b;   /* the block */
+	uint8_t mode;            /* enum code_mode it was decoded in */
+};
 
 /* General-purpose registers in ModRM encoding order (SDM Vol. 2A, 2.1.5). */
 enum gpr {
@@ -151,13 +165,16 @@ struct cpu {
 	struct pio_map *pio;         /* port-I/O map */
 	struct ev_bus *bus;          /* event bus */
 	struct icache *ic;           /* decoded-instruction cache */
+	struct jc_entry jc[1u << JC_BITS]; /* linear RIP -> block */
 
 	/* Run control. */
 	uint32_t attn;               /* ATTN_* bits; nonzero leaves the fast loop */
 	int stop;                    /* enum stop_reason requested */
 	bool halted;                 /* executed HLT and waiting */
 	bool shutdown;               /* triple fault: only reset leaves this */
-	uint64_t icount;             /* instructions retired */
+	uint64_t icount;             /* instructions retired (up to the current block) */
+	const struct block *cur;     /* the block being executed, or NULL */
+	uint64_t cur_rip;            /* the RIP it was entered at */
 	uint64_t cycles;             /* modelled cycles */
 	jmp_buf *catch;              /* where cpu_raise() unwinds to */
 	bool delivering;             /* an exception is being delivered */
@@ -195,5 +212,7 @@ void cpu_set_rflags(struct cpu *c, uint64_t v);
 
 /* Flush every cached translation and decoded-block lookup. */
 void cpu_flush_tlb(struct cpu *c);
+/* Forget the jump cache only (blocks were dropped). */
+void cpu_flush_jc(struct cpu *c);
 
 #endif

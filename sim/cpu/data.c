@@ -14,6 +14,35 @@ void op_mov(struct cpu *c, const struct insn *i)
 	opnd_write(c, i, 0, src_of(c, i));
 }
 
+/* Specialised MOV forms, chosen at decode time. */
+void op_mov_rr(struct cpu *c, const struct insn *i)
+{
+	reg_put(c, i->op[0].reg, i->op[0].size, reg_get(c, i->op[1].reg, i->op[0].size));
+}
+
+void op_mov_ri(struct cpu *c, const struct insn *i)
+{
+	reg_put(c, i->op[0].reg, i->op[0].size, i->imm);
+}
+
+void op_mov_rm(struct cpu *c, const struct insn *i)
+{
+	unsigned size = i->op[0].size;
+	reg_put(c, i->op[0].reg, size, mem_read(c, i->seg, ea_of(c, i), size));
+}
+
+void op_mov_mr(struct cpu *c, const struct insn *i)
+{
+	unsigned size = i->op[0].size;
+	mem_write(c, i->seg, ea_of(c, i), size, reg_get(c, i->op[1].reg, size));
+}
+
+void op_mov_mi(struct cpu *c, const struct insn *i)
+{
+	unsigned size = i->op[0].size;
+	mem_write(c, i->seg, ea_of(c, i), size, i->imm & size_mask(size));
+}
+
 void op_movzx(struct cpu *c, const struct insn *i)
 {
 	reg_put(c, i->op[0].reg, i->op[0].size, opnd_read(c, i, 1));

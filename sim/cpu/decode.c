@@ -12,8 +12,9 @@
  * without a row decodes to op_unimplemented (#UD naming the instruction).
  *   fn    handler
  *   sub   handler-specific selector (ALU op, condition code, ...)
- *   end   the instruction may transfer control or change the mode, so a
- *         decoded block ends after it
+ *   end   the instruction always transfers control or may change the mode,
+ *         so a decoded block ends after it (a conditional branch does not
+ *         end its block: the run loop leaves the block when one is taken)
  *   cost  modelled cycles to retire it (placeholder figures until CPU
  *         profiles arrive with the cost model; estimates, not measured)
  */
@@ -75,12 +76,12 @@ static const struct op_row op_table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
 	RE(POPF, op_popf, 0), RE(POPFD, op_popf, 0), RE(POPFQ, op_popf, 0),
 	R(PUSHA, op_pusha, 0), R(PUSHAD, op_pusha, 0), R(POPA, op_popa, 0), R(POPAD, op_popa, 0),
 	/* branch.c */
-	RE(JO, op_jcc, 0), RE(JNO, op_jcc, 1), RE(JB, op_jcc, 2), RE(JNB, op_jcc, 3),
-	RE(JZ, op_jcc, 4), RE(JNZ, op_jcc, 5), RE(JBE, op_jcc, 6), RE(JNBE, op_jcc, 7),
-	RE(JS, op_jcc, 8), RE(JNS, op_jcc, 9), RE(JP, op_jcc, 10), RE(JNP, op_jcc, 11),
-	RE(JL, op_jcc, 12), RE(JNL, op_jcc, 13), RE(JLE, op_jcc, 14), RE(JNLE, op_jcc, 15),
-	RE(JMP, op_jmp, 0), RE(LOOP, op_loop, 0), RE(LOOPE, op_loop, 1), RE(LOOPNE, op_loop, 2),
-	RE(JCXZ, op_jcxz, 0), RE(JECXZ, op_jcxz, 0), RE(JRCXZ, op_jcxz, 0),
+	R(JO, op_jcc, 0), R(JNO, op_jcc, 1), R(JB, op_jcc, 2), R(JNB, op_jcc, 3),
+	R(JZ, op_jcc, 4), R(JNZ, op_jcc, 5), R(JBE, op_jcc, 6), R(JNBE, op_jcc, 7),
+	R(JS, op_jcc, 8), R(JNS, op_jcc, 9), R(JP, op_jcc, 10), R(JNP, op_jcc, 11),
+	R(JL, op_jcc, 12), R(JNL, op_jcc, 13), R(JLE, op_jcc, 14), R(JNLE, op_jcc, 15),
+	RE(JMP, op_jmp, 0), R(LOOP, op_loop, 0), R(LOOPE, op_loop, 1), R(LOOPNE, op_loop, 2),
+	R(JCXZ, op_jcxz, 0), R(JECXZ, op_jcxz, 0), R(JRCXZ, op_jcxz, 0),
 	/* string.c */
 	R(MOVSB, op_movs, 0), R(MOVSW, op_movs, 0), R(MOVSD, op_movs, 0), R(MOVSQ, op_movs, 0),
 	R(CMPSB, op_cmps, 0), R(CMPSW, op_cmps, 0), R(CMPSD, op_cmps, 0), R(CMPSQ, op_cmps, 0),
@@ -159,9 +160,43 @@ static void set_mem(struct insn *out, const ZydisDecodedOperand *o)
 
 static int make_ud(struct insn *out, int len, insn_fn *fn)
 {
-	out->fn = fn;
+	out->fn = out->fast = fn;
+	out->span = 1;
+	out->span_len = (uint8_t)len;
 	out->flags |= IF_ENDS;
 	return len;
+}
+
+/*
+ * Pick a specialised handler where one exists for the operand kinds: the
+ * generic handlers stay correct for every form, these are only faster.
+ */
+static void specialize(struct insn *out)
+{
+	uint8_t k0 = out->op[0].kind, k1 = out->op[1].kind;
+	if (out->fn == op_mov) {
+		if (k0 == OPK_REG && k1 == OPK_REG)
+			out->fn = op_mov_rr;
+		else if (k0 == OPK_REG && k1 == OPK_IMM)
+			out->fn = op_mov_ri;
+		else if (k0 == OPK_REG && k1 == OPK_MEM)
+			out->fn = op_mov_rm;
+		else if (k0 == OPK_MEM && k1 == OPK_REG)
+			out->fn = op_mov_mr;
+		else if (k0 == OPK_MEM && k1 == OPK_IMM)
+			out->fn = op_mov_mi;
+	} else if (out->fn == op_alu && k0 == OPK_REG) {
+		if (k1 == OPK_REG)
+			out->fn = op_alu_rr_tab[out->sub];
+		else if (k1 == OPK_IMM)
+			out->fn = op_alu_ri_tab[out->sub];
+	} else if (out->fn == op_test && k0 == OPK_REG) {
+		out->fn = k1 == OPK_REG ? op_test_rr : k1 == OPK_IMM ? op_test_ri : op_test;
+	} else if ((out->fn == op_inc || out->fn == op_dec) && k0 == OPK_REG) {
+		out->fn = out->fn == op_inc ? op_inc_r : op_dec_r;
+	} else if (out->fn == op_jcc) {
+		out->fn = op_jcc_tab[out->sub];
+	}
 }
 
 int decode_insn(const struct decoder *d, enum code_mode mode, const uint8_t *bytes,
@@ -250,6 +285,10 @@ int decode_insn(const struct decoder *d, enum code_mode mode, const uint8_t *byt
 			}
 		}
 	}
+	specialize(out);
+	out->fast = out->fn;
+	out->span = 1;
+	out->span_len = out->len;
 	return zi.length;
 }
 

@@ -47,7 +47,9 @@ static inline bool cpu_cf(struct cpu *c)
 	case LF_ADD: return c->lf.res < c->lf.a;
 	case LF_SUB: return c->lf.a < c->lf.b;
 	case LF_LOGIC: return false;
-	default: return lf_compute(c) & FL_CF;
+	case LF_INC: case LF_DEC: return c->lf.cf_in;
+	case LF_ADC: return c->lf.cf_in ? c->lf.res <= c->lf.a : c->lf.res < c->lf.a;
+	default: return c->lf.cf_in ? c->lf.a <= c->lf.b : c->lf.a < c->lf.b; /* LF_SBB */
 	}
 }
 
@@ -73,7 +75,7 @@ static inline bool cpu_df(const struct cpu *c)
  *   8 S   9 NS   A P   B NP   C L   D GE   E LE   F G
  * After CMP/SUB (the common case) the answer comes from the operands.
  */
-static inline bool cpu_cond(struct cpu *c, unsigned cc)
+static inline __attribute__((always_inline)) bool cpu_cond(struct cpu *c, unsigned cc)
 {
 	bool r;
 	if (c->lf.op == LF_SUB) {
@@ -88,6 +90,26 @@ static inline bool cpu_cond(struct cpu *c, unsigned cc)
 		default: goto slow;
 		}
 		return r ^ (cc & 1);
+	}
+	if (c->lf.op != LF_NONE) {
+		/* ZF and SF come from the result whatever set it; after a logic
+		 * op CF = OF = 0, so B is false, BE is ZF, L is SF, LE is ZF|SF. */
+		unsigned top = c->lf.bits - 1;
+		bool zf = c->lf.res == 0, sf = (c->lf.res >> top) & 1;
+		switch (cc >> 1) {
+		case 2: return zf ^ (cc & 1);
+		case 4: return sf ^ (cc & 1);
+		default: break;
+		}
+		if (c->lf.op == LF_LOGIC) {
+			switch (cc >> 1) {
+			case 0: case 1: return cc & 1;
+			case 3: return zf ^ (cc & 1);
+			case 6: return sf ^ (cc & 1);
+			case 7: return (zf || sf) ^ (cc & 1);
+			default: break;
+			}
+		}
 	}
 slow:;
 	uint64_t f = c->lf.op == LF_NONE ? c->rflags : lf_compute(c);

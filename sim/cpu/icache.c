@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "cpu.h"
+#include "fuse.h"
 
 #define HASH_BITS 14
 #define PAGE_HASH_BITS 12
@@ -88,6 +89,7 @@ void icache_flush(struct icache *ic)
 	ic->graveyard = NULL;
 	ic->live = 0;
 	ic->n.flushes++;
+	cpu_flush_jc(ic->c);
 }
 
 void icache_free(struct icache *ic)
@@ -188,6 +190,7 @@ static void code_written_page(struct icache *ic, uint64_t page, unsigned start, 
 	if (!dropped)
 		return;
 	ic->n.invalidations += dropped;
+	cpu_flush_jc(ic->c);
 	/* The running block may be among them: leave it after this instruction. */
 	ic->c->attn |= ATTN_REFETCH;
 	if (ev_wanted(ic->c->bus, EV_CODE_INVAL)) {
@@ -245,6 +248,7 @@ static const struct block *one_off(struct icache *ic, uint64_t la, uint64_t pa, 
 	b->n = 1;
 	b->cached = false;
 	decode_insn(&ic->dec, mode, buf, n, &b->insns[0]);
+	b->insns[0].cum_cost = b->insns[0].cost;
 	b->end_off = (uint16_t)(((pa & ~PAGE_MASK) + b->insns[0].len) > PAGE_SIZE
 				? PAGE_SIZE : (pa & ~PAGE_MASK) + b->insns[0].len);
 	ic->n.insns_decoded++;
@@ -270,6 +274,7 @@ static const struct block *build(struct icache *ic, uint64_t la, uint64_t pa, ui
 			break;
 		}
 		off += (unsigned)len;
+		tmp[n].cum_cost = (uint16_t)((n ? tmp[n - 1].cum_cost : 0) + tmp[n].cost);
 		ic->n.insns_decoded++;
 		if (tmp[n++].flags & IF_ENDS)
 			break;
@@ -277,6 +282,7 @@ static const struct block *build(struct icache *ic, uint64_t la, uint64_t pa, ui
 	struct block *b = malloc(sizeof *b + n * sizeof(struct insn));
 	if (!b) {
 		tmp[0].flags |= IF_ENDS;
+		tmp[0].cum_cost = tmp[0].cost;
 		ic->scratch->pa = pa;
 		ic->scratch->mode = mode;
 		ic->scratch->n = 1;
@@ -290,6 +296,7 @@ static const struct block *build(struct icache *ic, uint64_t la, uint64_t pa, ui
 	b->end_off = (uint16_t)off;
 	b->cached = true;
 	memcpy(b->insns, tmp, n * sizeof(struct insn));
+	fuse_block(b->insns, n);
 	add_block(ic, b);
 	ic->n.blocks_built++;
 	return b;

@@ -43,6 +43,9 @@ struct opnd {
  */
 struct insn {
 	insn_fn *fn;         /* handler */
+	insn_fn *fast;       /* handler for the fast loop: fn, or fn fused with the next insn */
+	uint8_t span;        /* instructions fast executes: 1, or 2 when fused */
+	uint8_t span_len;    /* their total length in bytes */
 	uint8_t len;         /* bytes, 1..15 */
 	uint8_t osz;         /* operand size in bytes: 1, 2, 4, 8 */
 	uint8_t asz;         /* address size in bytes: 2, 4, 8 */
@@ -53,6 +56,7 @@ struct insn {
 	uint8_t scale;       /* 1, 2, 4, 8 */
 	uint8_t seg;         /* segment of the memory operand (enum seg) */
 	uint8_t cost;        /* modelled cycles for retiring it */
+	uint16_t cum_cost;   /* cycles of the block's instructions up to and including it */
 	uint16_t mnemonic;   /* ZydisMnemonic, for messages */
 	struct opnd op[3];   /* visible operands in Intel order */
 	int64_t disp;        /* displacement (or moffs) */

@@ -8,6 +8,10 @@
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 insn_fn op_alu, op_test, op_inc, op_dec, op_neg, op_not;
 
+/* Specialised register forms, per ALU op (chosen by the decoder). */
+extern insn_fn *const op_alu_rr_tab[8], *const op_alu_ri_tab[8];
+insn_fn op_test_rr, op_test_ri, op_inc_r, op_dec_r;
+
 /* shift.c: sub = ModRM.reg of the C0/C1/D0-D3 group (ROL ROR RCL RCR SHL SHR - SAR) */
 enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 insn_fn op_shift, op_shld, op_shrd;
@@ -20,7 +24,7 @@ insn_fn op_bt, op_bsf, op_bsr, op_bswap;
 
 /* data.c: sub for CMOVcc/SETcc = condition code; flag ops: see data.c */
 enum { FLOP_CLC, FLOP_STC, FLOP_CMC, FLOP_CLD, FLOP_STD };
-insn_fn op_mov, op_movzx, op_movsx, op_lea, op_xchg, op_xadd, op_cmpxchg,
+insn_fn op_mov, op_mov_rr, op_mov_ri, op_mov_rm, op_mov_mr, op_mov_mi, op_movzx, op_movsx, op_lea, op_xchg, op_xadd, op_cmpxchg,
 	op_cmpxchg8b, op_cbw, op_cwd, op_cmov, op_setcc, op_xlat, op_lahf, op_sahf,
 	op_flagop, op_nop;
 
@@ -30,6 +34,7 @@ insn_fn op_push, op_pop, op_call, op_ret, op_enter, op_leave, op_pushf, op_popf,
 
 /* branch.c: sub for Jcc = condition code; for LOOPcc 0 LOOP, 1 LOOPE, 2 LOOPNE */
 insn_fn op_jcc, op_jmp, op_loop, op_jcxz;
+extern insn_fn *const op_jcc_tab[16]; /* op_jcc specialised per condition */
 
 /* string.c */
 insn_fn op_movs, op_cmps, op_stos, op_lods, op_scas, op_ins, op_outs;

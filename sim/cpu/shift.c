@@ -6,7 +6,8 @@
  * the processor masks it to 5 bits, or 6 bits for 64-bit operands
  * (COUNTMASK = 1FH or 3FH). A masked count of 0 changes nothing, not even
  * the flags, but a memory destination is still accessed: vtsim performs the
- * read half of the read-modify-write so that its faults happen.
+ * read half of the read-modify-write so that its faults happen (and see
+ * count0_write for 32-bit registers).
  *
  * Undefined flags get one fixed, documented value each, so runs are
  * reproducible:
@@ -167,14 +168,28 @@ static unsigned count_of(struct cpu *c, const struct insn *i, int n)
 	return (unsigned)opnd_read(c, i, n) & mask;
 }
 
+/*
+ * A masked count of 0 leaves the value and the flags alone, but a 32-bit
+ * register destination is still written like the destination of any
+ * 32-bit operation, which zero-extends it to 64 bits (SDM Vol. 1, 3.4.1.1;
+ * what processors do). A memory destination is not rewritten.
+ */
+static void count0_write(struct cpu *c, const struct insn *i, uint64_t la, uint64_t v)
+{
+	if (i->op[0].kind == OPK_REG)
+		rmw_end(c, i, la, v);
+}
+
 void op_shift(struct cpu *c, const struct insn *i)
 {
 	unsigned bits = 8u * i->op[0].size;
 	unsigned n = count_of(c, i, 1);
 	uint64_t la = 0;
 	uint64_t v = rmw_begin(c, i, &la);
-	if (n == 0)
+	if (n == 0) {
+		count0_write(c, i, la, v);
 		return;
+	}
 	struct shift_res r = shift_ops[i->sub & 7](v, n, bits, cpu_cf(c));
 	rmw_end(c, i, la, r.val);
 	flags_put(c, r.set, r.flags);
@@ -200,8 +215,10 @@ static void double_shift(struct cpu *c, const struct insn *i, bool left)
 	unsigned n = count_of(c, i, 2);
 	uint64_t la = 0;
 	uint64_t dst = rmw_begin(c, i, &la);
-	if (n == 0)
+	if (n == 0) {
+		count0_write(c, i, la, dst);
 		return;
+	}
 
 	/* x = the concatenation, w its width; the result is a bits-wide
 	 * window of x shifted by n. */

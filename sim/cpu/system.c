@@ -19,6 +19,7 @@ void op_hlt(struct cpu *c, const struct insn *i)
 	(void)i;
 	need_cpl0(c, "HLT at CPL > 0 (SDM Vol. 2A, HLT)");
 	c->halted = true;
+	c->attn |= ATTN_REFETCH; /* back to the run loop, which waits */
 }
 
 /*

@@ -3,9 +3,12 @@
 
 void tlb_flush(struct tlb *t)
 {
-	for (int u = 0; u < 2; u++)
-		for (unsigned i = 0; i < TLB_ENTRIES; i++)
+	for (int u = 0; u < 2; u++) {
+		for (unsigned i = 0; i < TLB_ENTRIES; i++) {
 			t->e[u][i] = (struct tlb_entry){ TLB_EMPTY, TLB_EMPTY, TLB_EMPTY, 0, 0 };
+			t->x[u][i] = t->e[u][i];
+		}
+	}
 }
 
 void tlb_protect_code(struct tlb *t, uint64_t pa)

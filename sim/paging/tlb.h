@@ -33,8 +33,14 @@ struct tlb_entry {
 	uint64_t pa;       /* physical page address */
 };
 
+/*
+ * Data accesses and instruction fetches use separate arrays, as the
+ * hardware's DTLB and ITLB are separate: code and data pages that happen
+ * to share an index would otherwise evict each other on every block.
+ */
 struct tlb {
-	struct tlb_entry e[2][TLB_ENTRIES]; /* [0] supervisor, [1] user (CPL 3) accesses */
+	struct tlb_entry e[2][TLB_ENTRIES]; /* data: [0] supervisor, [1] user (CPL 3) accesses */
+	struct tlb_entry x[2][TLB_ENTRIES]; /* instruction fetch, same split */
 };
 
 void tlb_flush(struct tlb *t);
@@ -44,6 +50,11 @@ void tlb_protect_code(struct tlb *t, uint64_t pa);
 static inline struct tlb_entry *tlb_slot(struct tlb *t, int user, uint64_t la)
 {
 	return &t->e[user][(la >> 12) & (TLB_ENTRIES - 1)];
+}
+
+static inline struct tlb_entry *tlb_islot(struct tlb *t, int user, uint64_t la)
+{
+	return &t->x[user][(la >> 12) & (TLB_ENTRIES - 1)];
 }
 
 #endif
