@@ -1,5 +1,6 @@
 /* data.c - data movement and flag instructions: MOV and friends, XCHG, CMPXCHG, CMOVcc, SETcc. */
 #include "exec.h"
+#include "segment.h"
 
 /* An operand-1 read where immediates extend to the destination's size. */
 static inline uint64_t src_of(struct cpu *c, const struct insn *i)
@@ -211,4 +212,23 @@ void op_nop(struct cpu *c, const struct insn *i)
 {
 	(void)c;
 	(void)i;
+}
+
+/* MOV r/m, Sreg: a register destination gets the selector zero-extended to
+ * the operand size; memory always receives 16 bits (SDM Vol. 2A, MOV). */
+void op_mov_from_sreg(struct cpu *c, const struct insn *i)
+{
+	uint16_t sel = c->seg[i->op[1].reg].sel;
+	if (i->op[0].kind == OPK_REG)
+		reg_put(c, i->op[0].reg, i->op[0].size, sel);
+	else
+		mem_write(c, i->seg, ea_of(c, i), 2, sel);
+}
+
+/* MOV Sreg, r/m16 (MOV CS is #UD, rejected by the decoder). */
+void op_mov_to_sreg(struct cpu *c, const struct insn *i)
+{
+	uint16_t sel = (uint16_t)(i->op[1].kind == OPK_REG ? reg_get(c, i->op[1].reg, 2)
+							 : mem_read(c, i->seg, ea_of(c, i), 2));
+	seg_load(c, i->op[0].reg, sel);
 }

@@ -174,6 +174,20 @@ static int make_ud(struct insn *out, int len, insn_fn *fn)
 static void specialize(struct insn *out)
 {
 	uint8_t k0 = out->op[0].kind, k1 = out->op[1].kind;
+	if (k0 == OPK_SREG || k1 == OPK_SREG) {
+		if (out->fn == op_push)
+			out->fn = op_push_sreg;
+		else if (out->fn == op_pop)
+			out->fn = op_pop_sreg;
+		else if (out->fn == op_mov)
+			out->fn = k0 == OPK_SREG ? op_mov_to_sreg : op_mov_from_sreg;
+		else
+			out->fn = op_unimplemented;
+		/* A new SS or DS base changes how following code runs: end the block. */
+		if (out->fn == op_pop_sreg || out->fn == op_mov_to_sreg)
+			out->flags |= IF_ENDS;
+		return;
+	}
 	if (out->fn == op_mov) {
 		if (k0 == OPK_REG && k1 == OPK_REG)
 			out->fn = op_mov_rr;
@@ -255,7 +269,12 @@ int decode_insn(const struct decoder *d, enum code_mode mode, const uint8_t *byt
 		case ZYDIS_OPERAND_TYPE_REGISTER:
 			p->kind = OPK_REG;
 			p->reg = gpr_of(o->reg.value);
-			if (p->reg == 0xff) /* segment, control, debug, x87, vector registers */
+			if (p->reg == 0xff && o->reg.value >= ZYDIS_REGISTER_ES && o->reg.value <= ZYDIS_REGISTER_GS) {
+				p->kind = OPK_SREG;
+				p->reg = seg_of(o->reg.value);
+				break;
+			}
+			if (p->reg == 0xff) /* control, debug, x87, vector registers */
 				return make_ud(out, zi.length, op_unimplemented);
 			break;
 		case ZYDIS_OPERAND_TYPE_MEMORY:

@@ -13,7 +13,7 @@ struct insn;
 typedef void insn_fn(struct cpu *c, const struct insn *i);
 
 /* Operand kinds. */
-enum { OPK_NONE, OPK_REG, OPK_MEM, OPK_IMM };
+enum { OPK_NONE, OPK_REG, OPK_MEM, OPK_IMM, OPK_SREG /* reg = enum seg */ };
 
 /*
  * A register reference: bits 3..0 are the GPR number, bit 4 selects the

@@ -5,7 +5,7 @@ typedef unsigned __int128 u128;
 
 /*
  * The one-operand forms use an implicit accumulator pair, by operand size
- * (SDM Vol. 2A, MUL; DIV; IDIV; Vol. 2A, IMUL):
+ * (SDM Vol. 2B, MUL; Vol. 2A, DIV, IDIV, IMUL):
  *
  *   size  multiplicand/dividend low   high (product high / remainder)
  *   1     AL (dividend: AX)           AH
@@ -34,7 +34,7 @@ static void pair_put(struct cpu *c, unsigned size, uint64_t low, uint64_t high)
 }
 
 /*
- * Flags of every multiply (SDM Vol. 2A, MUL; IMUL): CF = OF = 1 when the
+ * Flags of every multiply (SDM Vol. 2B, MUL; Vol. 2A, IMUL): CF = OF = 1 when the
  * upper half of the full product is significant, i.e. the product does
  * not fit the destination (unsigned: the high half is nonzero; signed:
  * it is not the sign extension of the low half). SF, ZF, AF and PF are

@@ -29,6 +29,7 @@ insn_fn op_mov, op_mov_rr, op_mov_ri, op_mov_rm, op_mov_mr, op_mov_mi, op_movzx,
 	op_flagop, op_nop;
 
 /* stack.c */
+insn_fn op_push_sreg, op_pop_sreg, op_mov_from_sreg, op_mov_to_sreg;
 insn_fn op_push, op_pop, op_call, op_ret, op_enter, op_leave, op_pushf, op_popf,
 	op_pusha, op_popa;
 

@@ -35,6 +35,9 @@ static inline uint16_t desc_attr(uint64_t d)
  * yet supported). Returns false if the selector is beyond the table limit. */
 bool seg_read_desc(struct cpu *c, uint16_t sel, uint64_t *desc);
 
+/* Load DS/ES/FS/GS/SS by selector with the architectural checks (faults). */
+void seg_load(struct cpu *c, int seg, uint16_t sel);
+
 /* Fill a descriptor cache from a descriptor. */
 void seg_cache_load(struct segment *s, uint16_t sel, uint64_t desc);
 

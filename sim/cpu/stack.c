@@ -1,5 +1,6 @@
 /* stack.c - PUSH POP, near CALL RET, ENTER LEAVE, PUSHF POPF, PUSHA POPA. */
 #include "exec.h"
+#include "segment.h"
 
 void op_push(struct cpu *c, const struct insn *i)
 {
@@ -152,4 +153,19 @@ void op_popa(struct cpu *c, const struct insn *i)
 		if (r != RSP)
 			reg_put(c, (uint8_t)r, size, v[r]);
 	sp_put(c, sp);
+}
+
+/* PUSH Sreg: the selector, zero-extended to the operand size (Intel
+ * processors may write only 16 bits; vtsim writes the full width). */
+void op_push_sreg(struct cpu *c, const struct insn *i)
+{
+	push(c, i->osz, c->seg[i->op[0].reg].sel);
+}
+
+/* POP Sreg: load first (it may fault), then release the slot. */
+void op_pop_sreg(struct cpu *c, const struct insn *i)
+{
+	uint16_t sel = (uint16_t)stack_peek(c, 0, i->osz);
+	seg_load(c, i->op[0].reg, sel);
+	sp_put(c, sp_get(c) + i->osz);
 }

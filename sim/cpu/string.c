@@ -3,8 +3,8 @@
 
 /*
  * A string instruction works on one element (i->osz bytes: 1, 2, 4 or 8)
- * per iteration (SDM Vol. 1, 7.3.9 "String Operations"; Vol. 2B, MOVS,
- * CMPS, STOS, LODS, SCAS; Vol. 2A, INS; Vol. 2B, OUTS):
+ * per iteration (SDM Vol. 1, 7.3.9 "String Operations"; Vol. 2A, CMPS,
+ * INS, LODS; Vol. 2B, MOVS, OUTS, SCAS, STOS):
  *
  *   source       seg:rSI   seg = DS unless a segment prefix overrides it
  *   destination  ES:rDI    never overridden
@@ -98,9 +98,10 @@ static bool scas_elem(struct cpu *c, const struct insn *i, uint64_t si, uint64_t
  * INS: port DX -> ES:rDI. The destination is checked for writing (the
  * read half of a read-modify-write) before the port is read, so a
  * faulting iteration does not consume device input and the restart
- * reads it again. The I/O permission checks (CPL > IOPL consults the
- * TSS I/O bitmap, SDM Vol. 1, 19.5) come with the system-architecture
- * work; until then every port is accessible.
+ * reads it again. The I/O permission checks (when CPL > IOPL, the TSS
+ * I/O permission bit map decides; SDM Vol. 1, "I/O Permission Bit Map")
+ * come with the system-architecture work; until then every port is
+ * accessible.
  */
 static bool ins_elem(struct cpu *c, const struct insn *i, uint64_t si, uint64_t di)
 {
