@@ -199,19 +199,22 @@ static void run_block_exact(struct cpu *c, const struct insn *i, const struct in
  */
 static __attribute__((noinline)) void run_blocks(struct cpu *c, const struct block *b, uint64_t limit)
 {
+	uint64_t rip = c->rip, mask = c->ip_mask;
 	for (;;) {
 		const struct insn *i = b->insns, *end = i + b->n;
 		c->cur = b;
-		c->cur_rip = c->rip;
+		c->cur_rip = rip;
 		for (;;) {
-			uint64_t fall = (c->rip + i->span_len) & c->ip_mask;
-			c->next_rip = (c->rip + i->len) & c->ip_mask;
+			uint64_t fall = (rip + i->span_len) & mask;
+			c->rip = rip;
+			c->next_rip = (rip + i->len) & mask;
 			i->fast(c, i);
-			c->rip = c->next_rip;
+			rip = c->next_rip;
 			i += i->span;
-			if ((c->attn != 0) | (c->rip != fall) | (i >= end))
+			if (__builtin_expect((c->attn | (rip ^ fall)) != 0, 0) || i >= end)
 				break;
 		}
+		c->rip = rip;
 		c->cur = NULL;
 		c->icount += (uint64_t)(i - b->insns);
 		c->cycles += i[-1].cum_cost;
@@ -219,7 +222,7 @@ static __attribute__((noinline)) void run_blocks(struct cpu *c, const struct blo
 			return;
 		uint64_t la = fetch_la(c);
 		const struct jc_entry *j = jc_slot(c, la);
-		if (j->la != la || j->mode != c->code_mode || (!c->long64 && c->rip > c->seg[SEG_CS].limit))
+		if (j->la != la || j->mode != c->code_mode || (!c->long64 && rip > c->seg[SEG_CS].limit))
 			return;
 		b = j->b;
 		if (b->n > limit - c->icount)

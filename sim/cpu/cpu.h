@@ -140,9 +140,15 @@ struct lazy_flags {
 #define ATTN_REFETCH (1u << 2)   /* the current block is stale (SMC, mode change) */
 
 struct cpu {
-	uint64_t gpr[16];            /* RAX..R15 */
+	union {
+		uint64_t gpr[18];    /* RAX..R15, then BASE_NONE and BASE_RIP (insn.h) */
+		struct {
+			uint64_t gpr_named_[16]; /* RAX..R15, as gpr[0..15] */
+			uint64_t zero;       /* gpr[BASE_NONE]: always 0 */
+			uint64_t next_rip;   /* gpr[BASE_RIP]: where execution continues */
+		};
+	};
 	uint64_t rip;                /* address of the current instruction */
-	uint64_t next_rip;           /* where execution continues after it */
 	uint64_t rflags;             /* RFLAGS; arithmetic bits valid iff lf.op == LF_NONE */
 	struct lazy_flags lf;        /* lazily evaluated arithmetic flags */
 	struct segment seg[SEG_COUNT]; /* ES CS SS DS FS GS */

@@ -49,11 +49,7 @@ static inline uint64_t sext(uint64_t v, unsigned bytes)
  * instruction. */
 static inline uint64_t ea_of(const struct cpu *c, const struct insn *i)
 {
-	uint64_t a = (uint64_t)i->disp;
-	if (i->base != BASE_NONE)
-		a += i->base == BASE_RIP ? c->next_rip : c->gpr[i->base];
-	if (i->index != BASE_NONE)
-		a += c->gpr[i->index] * i->scale;
+	uint64_t a = (uint64_t)i->disp + c->gpr[i->base] + c->gpr[i->index] * i->scale;
 	return a & size_mask(i->asz);
 }
 

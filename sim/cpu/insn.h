@@ -21,9 +21,14 @@ enum { OPK_NONE, OPK_REG, OPK_MEM, OPK_IMM, OPK_SREG /* reg = enum seg */ };
  */
 #define REG_HIGH8 0x10
 
-/* Pseudo base register for RIP-relative addressing (SDM Vol. 2A, 2.2.1.6). */
-#define BASE_RIP 16
-#define BASE_NONE 0xff
+/*
+ * Pseudo registers for the memory operand, so that the effective address
+ * is one expression with no branches: cpu.gpr[BASE_NONE] is always 0 and
+ * cpu.gpr[BASE_RIP] is next_rip, the base of RIP-relative addressing
+ * (SDM Vol. 2A, 2.2.1.6). Both live right after R15 in struct cpu.
+ */
+#define BASE_NONE 16
+#define BASE_RIP 17
 
 /* insn.flags */
 #define IF_REP 0x01    /* F3: REP / REPE */
