@@ -284,7 +284,10 @@ void machine_reg_set(struct machine *m, enum vt_reg id, uint64_t v)
 		return;
 	}
 	switch (id) {
-	case VT_RIP: c->rip = v; break;
+	case VT_RIP: /* a front end moving RIP also wakes a halted CPU */
+		c->rip = v;
+		c->halted = false;
+		break;
 	case VT_RFLAGS: cpu_set_rflags(c, v); break;
 	case VT_ES: case VT_CS: case VT_SS: case VT_DS: case VT_FS: case VT_GS: {
 		int s = id - VT_ES;

@@ -293,12 +293,13 @@ int decode_insn(const struct decoder *d, enum code_mode mode, const uint8_t *byt
 			return make_ud(out, zi.length, op_unimplemented);
 		}
 	}
-	/* String instructions and XLAT: their memory operands are hidden;
-	 * take the (overridable) segment of the DS-relative one. */
+	/* String instructions and XLAT: their memory operands are hidden; the
+	 * source (rSI, or rBX for XLAT) carries the overridable segment, the
+	 * destination ES:rDI never does (SDM Vol. 2A, 2.1.1 segment overrides). */
 	if (!have_mem) {
 		for (int k = zi.operand_count_visible; k < zi.operand_count; k++) {
 			if (zo[k].type == ZYDIS_OPERAND_TYPE_MEMORY &&
-			    zo[k].mem.segment != ZYDIS_REGISTER_ES) {
+			    (gpr_of(zo[k].mem.base) & 15) != RDI) {
 				out->seg = seg_of(zo[k].mem.segment);
 				break;
 			}

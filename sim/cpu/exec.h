@@ -8,6 +8,12 @@
 #include "insn.h"
 #include "ops.h"
 
+/* I/O-sensitive instructions need CPL <= IOPL in protected mode (system.c;
+ * the TSS I/O permission bitmap comes with the system-architecture work). */
+void cpu_io_check(struct cpu *c, const char *why);
+/* Tell EV_IO listeners about one port access (system.c). */
+void cpu_io_event(struct cpu *c, uint16_t port, unsigned size, bool write, uint32_t v);
+
 static inline uint64_t reg_get(const struct cpu *c, uint8_t r, unsigned size)
 {
 	switch (size) {

@@ -109,6 +109,7 @@ static bool ins_elem(struct cpu *c, const struct insn *i, uint64_t si, uint64_t 
 	uint64_t la = seg_linear(c, SEG_ES, di, i->osz);
 	(void)lin_read(c, la, i->osz, ACC_WRITE);
 	uint32_t v = pio_in(c->pio, port_of(c), i->osz);
+	cpu_io_event(c, port_of(c), i->osz, false, v);
 	lin_write(c, la, i->osz, v);
 	return false;
 }
@@ -118,6 +119,7 @@ static bool outs_elem(struct cpu *c, const struct insn *i, uint64_t si, uint64_t
 {
 	(void)di;
 	uint64_t v = mem_read(c, i->seg, si, i->osz);
+	cpu_io_event(c, port_of(c), i->osz, true, (uint32_t)v);
 	pio_out(c->pio, port_of(c), i->osz, (uint32_t)v);
 	return false;
 }
@@ -204,10 +206,12 @@ void op_scas(struct cpu *c, const struct insn *i)
 
 void op_ins(struct cpu *c, const struct insn *i)
 {
+	cpu_io_check(c, "INS with CPL > IOPL and no I/O bitmap modelled yet (SDM Vol. 1, 19.5.1)");
 	str_run(c, i, STR_INS);
 }
 
 void op_outs(struct cpu *c, const struct insn *i)
 {
+	cpu_io_check(c, "OUTS with CPL > IOPL and no I/O bitmap modelled yet (SDM Vol. 1, 19.5.1)");
 	str_run(c, i, STR_OUTS);
 }

@@ -29,6 +29,11 @@ void op_hlt(struct cpu *c, const struct insn *i)
  */
 static void need_iopl(struct cpu *c, const char *why)
 {
+	cpu_io_check(c, why);
+}
+
+void cpu_io_check(struct cpu *c, const char *why)
+{
 	if ((c->cr0 & CR0_PE) && c->cpl > ((c->rflags >> 12) & 3))
 		cpu_raise_gp0(c, why);
 }
@@ -47,7 +52,7 @@ void op_sti(struct cpu *c, const struct insn *i)
 	c->rflags |= FL_IF;
 }
 
-static void io_event(struct cpu *c, uint16_t port, unsigned size, bool write, uint32_t v)
+void cpu_io_event(struct cpu *c, uint16_t port, unsigned size, bool write, uint32_t v)
 {
 	if (!ev_wanted(c->bus, EV_IO))
 		return;
@@ -64,7 +69,7 @@ void op_in(struct cpu *c, const struct insn *i)
 	unsigned size = i->op[0].size;
 	uint16_t port = i->op[1].kind == OPK_IMM ? (uint16_t)(i->imm & 0xff) : (uint16_t)c->gpr[RDX];
 	uint32_t v = pio_in(c->pio, port, size);
-	io_event(c, port, size, false, v);
+	cpu_io_event(c, port, size, false, v);
 	reg_put(c, RAX, size, v);
 }
 
@@ -74,7 +79,7 @@ void op_out(struct cpu *c, const struct insn *i)
 	unsigned size = i->op[1].size;
 	uint16_t port = i->op[0].kind == OPK_IMM ? (uint16_t)(i->imm & 0xff) : (uint16_t)c->gpr[RDX];
 	uint32_t v = (uint32_t)reg_get(c, RAX, size);
-	io_event(c, port, size, true, v);
+	cpu_io_event(c, port, size, true, v);
 	pio_out(c->pio, port, size, v);
 }
 
