@@ -147,6 +147,14 @@ static inline const struct block *next_block(struct cpu *c)
 	return b;
 }
 
+void cpu_retire_one(struct cpu *c, uint64_t rip, const struct insn *i)
+{
+	c->icount++;
+	c->cycles += i->cost;
+	if (ev_wanted(c->bus, EV_INSN))
+		emit_insn(c, i, rip);
+}
+
 /*
  * Instructions of the current block that retired before the one at RIP
  * faulted: the block runs straight through until it ends, so they are

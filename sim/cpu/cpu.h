@@ -124,14 +124,14 @@ struct descriptor_table {
  * records its operands and result, and the flags are derived only when
  * something reads them. op == LF_NONE means rflags holds them already.
  */
-enum lazy_op { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
+enum lazy_op { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC, LF_SHIFT };
 
 struct lazy_flags {
 	uint64_t res;    /* result, masked to size */
-	uint64_t a, b;   /* operands, masked to size */
+	uint64_t a, b;   /* operands, masked to size (SHIFT: b is OF) */
 	uint8_t op;      /* enum lazy_op */
 	uint8_t bits;    /* operand size in bits */
-	uint8_t cf_in;   /* carry in (ADC/SBB), or the preserved CF (INC/DEC) */
+	uint8_t cf_in;   /* carry in (ADC/SBB), the preserved CF (INC/DEC), or CF (SHIFT) */
 };
 
 /* Bits of cpu.attn: reasons to leave the fast loop after an instruction. */
@@ -185,8 +185,10 @@ struct cpu {
 	jmp_buf *catch;              /* where cpu_raise() unwinds to */
 	bool delivering;             /* an exception is being delivered */
 	uint8_t delivering_vector;   /* which, for the double-fault rules */
+	bool delivering_soft;        /* it is INT n/INT3/INTO: benign (Table 6-4) */
 	struct ev_exception pending; /* the exception cpu_raise() unwound with */
 	bool pending_soft;           /* it is INT n/INT3/INTO: RIP is the next insn */
+	const struct insn *pending_insn; /* the INT n instruction, which retires once delivered */
 	struct ev_exception last_exc;/* the last exception delivered */
 	bool have_exc;               /* last_exc is valid */
 	char why[160];               /* explanation of the last exception */
@@ -215,6 +217,10 @@ void cpu_load_seg_real(struct cpu *c, int seg, uint16_t sel);
 /* RFLAGS with the lazy bits folded in, and setting it (all bits). */
 uint64_t cpu_get_rflags(struct cpu *c);
 void cpu_set_rflags(struct cpu *c, uint64_t v);
+
+/* Count one retired instruction outside the run loop (INT n after its
+ * delivery), with its EV_INSN event when someone listens. */
+void cpu_retire_one(struct cpu *c, uint64_t rip, const struct insn *i);
 
 /* Flush every cached translation and decoded-block lookup. */
 void cpu_flush_tlb(struct cpu *c);

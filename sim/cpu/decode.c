@@ -208,6 +208,9 @@ static void specialize(struct insn *out)
 		out->fn = k1 == OPK_REG ? op_test_rr : k1 == OPK_IMM ? op_test_ri : op_test;
 	} else if ((out->fn == op_inc || out->fn == op_dec) && k0 == OPK_REG) {
 		out->fn = out->fn == op_inc ? op_inc_r : op_dec_r;
+	} else if (out->fn == op_shift && k0 == OPK_REG && (k1 == OPK_IMM || k1 == OPK_NONE) &&
+		   (out->sub == SH_SHL || out->sub == SH_SHR || out->sub == SH_SAR || out->sub == SH_SAL)) {
+		out->fn = op_shift_ri;
 	} else if (out->fn == op_jcc) {
 		out->fn = op_jcc_tab[out->sub];
 	}

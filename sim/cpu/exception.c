@@ -41,10 +41,11 @@ void cpu_raise_gp0(struct cpu *c, const char *why)
 	cpu_raise(c, EXC_GP, 0, true, why);
 }
 
-void exc_soft_int(struct cpu *c, uint8_t vector)
+void exc_soft_int(struct cpu *c, const struct insn *i, uint8_t vector)
 {
 	c->pending = (struct ev_exception){ .vector = vector, .rip = c->rip, .why = "", .insn = "" };
 	c->pending_soft = true;
+	c->pending_insn = i;
 	longjmp(*c->catch, 1);
 }
 
@@ -223,7 +224,9 @@ void exc_deliver_pending(struct cpu *c)
 			e.error = 0;
 	}
 	if (c->delivering) {
-		int first = c->delivering_vector;
+		/* A software interrupt is benign whatever its vector (Table 6-4):
+		 * a fault while delivering one is delivered serially. */
+		int first = c->delivering_soft ? -1 : c->delivering_vector;
 		if (first == EXC_DF) {
 			/* A fault while invoking the double-fault handler: shutdown (6.15, #DF). */
 			snprintf(c->why, sizeof c->why, "triple fault: %s while delivering #DF -> shutdown (SDM Vol. 3A, 6.15, Interrupt 8)",
@@ -248,6 +251,7 @@ void exc_deliver_pending(struct cpu *c)
 	}
 	c->delivering = true;
 	c->delivering_vector = e.vector;
+	c->delivering_soft = soft;
 	c->last_exc = e;
 	c->have_exc = true;
 	emit_exception(c, EV_EXCEPTION, &e);
@@ -262,5 +266,8 @@ void exc_deliver_pending(struct cpu *c)
 	else
 		deliver_prot(c, e.vector, kind, ret, e.has_error, e.error);
 	c->delivering = false;
+	/* INT n is trap-like: once delivered, it has retired (SDM Vol. 3A, 6.5). */
+	if (soft)
+		cpu_retire_one(c, e.rip, c->pending_insn);
 	c->attn |= ATTN_REFETCH;
 }

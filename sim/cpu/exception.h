@@ -3,6 +3,7 @@
 #define VTSIM_EXCEPTION_H
 
 #include "cpu.h"
+#include "insn.h"
 
 /* What kind of event is being delivered: it decides the pushed RIP and
  * the gate-DPL check (SDM Vol. 3A, 6.12.1.1). */
@@ -15,8 +16,8 @@ enum deliver_kind {
 /* Called by the run loop's catch point: delivers c->pending. */
 void exc_deliver_pending(struct cpu *c);
 
-/* Raise a software interrupt (INT n / INT3 / INTO) from a handler. */
-__attribute__((noreturn)) void exc_soft_int(struct cpu *c, uint8_t vector);
+/* Raise a software interrupt (INT n / INT3 / INTO) from handler i. */
+__attribute__((noreturn)) void exc_soft_int(struct cpu *c, const struct insn *i, uint8_t vector);
 
 const char *exc_name(int vector);
 

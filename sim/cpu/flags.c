@@ -8,6 +8,7 @@
  *   SUB/SBB  CF: borrow           OF: a, b differ in sign, result differs from a
  *   INC/DEC  as ADD/SUB with b = 1, but CF keeps its old value (cf_in)
  *   LOGIC    CF = OF = 0; AF is undefined, vtsim clears it
+ *   SHIFT    CF = cf_in, OF = b, AF cleared (shift.c's fast path)
  * ZF, SF and PF (parity of the low byte) always follow the result.
  */
 uint64_t lf_compute(const struct cpu *c)
@@ -46,6 +47,10 @@ uint64_t lf_compute(const struct cpu *c)
 		af = (a ^ b ^ r) & 0x10;
 		break;
 	case LF_LOGIC:
+		break;
+	case LF_SHIFT:
+		cf = l->cf_in;
+		of = l->b & 1;
 		break;
 	}
 	if (cf) f |= FL_CF;

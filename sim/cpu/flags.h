@@ -47,7 +47,7 @@ static inline bool cpu_cf(struct cpu *c)
 	case LF_ADD: return c->lf.res < c->lf.a;
 	case LF_SUB: return c->lf.a < c->lf.b;
 	case LF_LOGIC: return false;
-	case LF_INC: case LF_DEC: return c->lf.cf_in;
+	case LF_INC: case LF_DEC: case LF_SHIFT: return c->lf.cf_in;
 	case LF_ADC: return c->lf.cf_in ? c->lf.res <= c->lf.a : c->lf.res < c->lf.a;
 	default: return c->lf.cf_in ? c->lf.a <= c->lf.b : c->lf.a < c->lf.b; /* LF_SBB */
 	}

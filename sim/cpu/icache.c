@@ -216,8 +216,11 @@ void icache_code_written(void *opaque, uint64_t pa, unsigned len)
 /* Linear address of CS:RIP, with the CS limit check on fetch (SDM Vol. 3A, 5.3). */
 static uint64_t fetch_linear(struct cpu *c)
 {
-	if (c->long64)
+	if (c->long64) {
+		if (!is_canonical(c->rip))
+			cpu_raise_gp0(c, "instruction fetch from a non-canonical address (SDM Vol. 1, 3.3.7.1 \"Canonical Addressing\")");
 		return c->rip;
+	}
 	if (c->rip > c->seg[SEG_CS].limit)
 		cpu_raise_gp0(c, "instruction fetch beyond the CS limit (SDM Vol. 3A, 5.3 \"Limit Checking\")");
 	return (c->seg[SEG_CS].base + c->rip) & 0xffffffffull;
@@ -233,6 +236,8 @@ static size_t fetch_crossing(struct cpu *c, uint64_t la, uint64_t pa, uint8_t *b
 	if (first == ZYDIS_MAX_INSTRUCTION_LENGTH)
 		return first;
 	uint64_t la2 = (la + first) & (c->long64 ? ~0ull : 0xffffffffull);
+	if (c->long64 && !is_canonical(la2))
+		cpu_raise_gp0(c, "instruction bytes run into a non-canonical address (SDM Vol. 1, 3.3.7.1)");
 	uint64_t pa2 = cpu_fetch_translate(c, la2);
 	phys_read_buf(c->pm, pa2, buf + first, ZYDIS_MAX_INSTRUCTION_LENGTH - first);
 	return ZYDIS_MAX_INSTRUCTION_LENGTH;
@@ -325,14 +330,16 @@ void icache_describe(struct icache *ic, char *buf, size_t len)
 	struct cpu *c = ic->c;
 	uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
 	uint64_t la = c->long64 ? c->rip : (c->seg[SEG_CS].base + c->rip) & 0xffffffffull;
+	unsigned n = 0;
 	buf[0] = 0;
-	for (unsigned i = 0; i < sizeof bytes; i++) {
+	/* As many bytes as translate: an instruction may end before a bad page. */
+	for (; n < sizeof bytes; n++) {
 		uint64_t pa;
-		if (!cpu_translate_peek(c, la + i, ACC_EXEC, &pa))
-			return;
-		bytes[i] = (uint8_t)phys_read(c->pm, pa, 1);
+		if (!cpu_translate_peek(c, la + n, ACC_EXEC, &pa))
+			break;
+		bytes[n] = (uint8_t)phys_read(c->pm, pa, 1);
 	}
-	decode_disasm(&ic->dec, c->code_mode, bytes, sizeof bytes, c->rip, buf, len);
+	decode_disasm(&ic->dec, c->code_mode, bytes, n, c->rip, buf, len);
 }
 
 const struct decoder *icache_decoder(const struct icache *ic)

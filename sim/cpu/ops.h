@@ -14,7 +14,7 @@ insn_fn op_test_rr, op_test_ri, op_inc_r, op_dec_r;
 
 /* shift.c: sub = ModRM.reg of the C0/C1/D0-D3 group (ROL ROR RCL RCR SHL SHR - SAR) */
 enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
-insn_fn op_shift, op_shld, op_shrd;
+insn_fn op_shift, op_shift_ri, op_shld, op_shrd;
 
 /* muldiv.c */
 insn_fn op_mul, op_imul1, op_imul, op_div, op_idiv;

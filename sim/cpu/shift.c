@@ -196,6 +196,50 @@ void op_shift(struct cpu *c, const struct insn *i)
 }
 
 /*
+ * The hot case, chosen by the decoder: SHL/SHR/SAR of a register by an
+ * immediate (or the implicit 1). Same results and flags as op_shift, but
+ * the flags are recorded lazily (LF_SHIFT: CF and OF kept, SF ZF PF from
+ * the result, AF clear) instead of being computed. In 64-bit arithmetic
+ * on the zero- or sign-extended value, every count up to 63 needs no
+ * special case: the bit shifted out last is bit n-1 (right) or bit
+ * width-n (left) of the original, and 0 (or the sign) past the width.
+ */
+void op_shift_ri(struct cpu *c, const struct insn *i)
+{
+	unsigned size = i->op[0].size, bits = 8u * size;
+	uint8_t reg = i->op[0].reg;
+	unsigned n = (unsigned)(i->op[1].kind == OPK_NONE ? 1 : i->imm) & (size == 8 ? 0x3f : 0x1f);
+	uint64_t v = reg_get(c, reg, size), r;
+	bool cf, of;
+	if (n == 0) {
+		reg_put(c, reg, size, v); /* see count0_write */
+		return;
+	}
+	switch (i->sub) {
+	case SH_SHR:
+		r = v >> n;
+		cf = (v >> (n - 1)) & 1;
+		of = msb(v, bits);
+		break;
+	case SH_SAR: {
+		uint64_t sv = sext(v, size);
+		r = (uint64_t)((int64_t)sv >> n);
+		cf = (sv >> (n - 1)) & 1;
+		of = false;
+		break;
+	}
+	default: /* SH_SHL, SH_SAL */
+		r = v << n;
+		cf = ((v << (n - 1)) >> (bits - 1)) & 1;
+		of = msb(r & width_mask(bits), bits) ^ cf;
+		break;
+	}
+	reg_put(c, reg, size, r);
+	lf_set(c, LF_SHIFT, size, r, 0, of);
+	c->lf.cf_in = cf;
+}
+
+/*
  * SHLD/SHRD (SDM Vol. 2B, SHLD; SHRD) shift DEST, filling the vacated bits
  * from SRC: SHLD takes the top of DEST:SRC << count, SHRD the bottom of
  * SRC:DEST >> count. CF is the last bit shifted out of DEST; SF, ZF and PF

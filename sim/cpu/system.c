@@ -87,11 +87,11 @@ void op_out(struct cpu *c, const struct insn *i)
 void op_int(struct cpu *c, const struct insn *i)
 {
 	switch (i->sub) {
-	case 0: exc_soft_int(c, (uint8_t)i->imm);
-	case 1: exc_soft_int(c, EXC_BP);
+	case 0: exc_soft_int(c, i, (uint8_t)i->imm);
+	case 1: exc_soft_int(c, i, EXC_BP);
 	default:
 		if (cpu_cond(c, 0))
-			exc_soft_int(c, EXC_OF);
+			exc_soft_int(c, i, EXC_OF);
 	}
 }
 
