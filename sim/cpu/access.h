@@ -36,8 +36,10 @@ static inline uint64_t seg_linear(struct cpu *c, int seg, uint64_t off, unsigned
 {
 	if (c->long64) {
 		uint64_t la = off + (seg >= SEG_FS ? c->seg[seg].base : 0);
-		/* Every byte must be canonical, not only the first. */
-		if (__builtin_expect(!is_canonical(la) || !is_canonical(la + size - 1), 0))
+		/* Every byte must be canonical, not only the first: x is canonical
+		 * iff x + 2^47 < 2^48 (bits 63:47 all equal). */
+		const uint64_t half = 1ull << 47;
+		if (__builtin_expect(((la + half) | (la + size - 1 + half)) >> 48, 0))
 			seg_fault(c, seg, off, "non-canonical address in 64-bit mode (SDM Vol. 3A, 3.3.7.1 \"Canonical Addressing\")");
 		return la;
 	}

@@ -64,7 +64,8 @@ void op_not(struct cpu *c, const struct insn *i)
  * per ALU operation so that alu_apply() folds to a few instructions. */
 #define ALU_FORMS(name, op) \
 	static void name##_rr(struct cpu *c, const struct insn *i) { alu_rr(c, i, op); } \
-	static void name##_ri(struct cpu *c, const struct insn *i) { alu_ri(c, i, op); }
+	static void name##_ri(struct cpu *c, const struct insn *i) { alu_ri(c, i, op); } \
+	static void name##_rm(struct cpu *c, const struct insn *i) { alu_rm(c, i, op); }
 ALU_FORMS(add, ALU_ADD)
 ALU_FORMS(or, ALU_OR)
 ALU_FORMS(adc, ALU_ADC)
@@ -77,6 +78,12 @@ ALU_FORMS(cmp, ALU_CMP)
 
 insn_fn *const op_alu_rr_tab[8] = { add_rr, or_rr, adc_rr, sbb_rr, and_rr, sub_rr, xor_rr, cmp_rr };
 insn_fn *const op_alu_ri_tab[8] = { add_ri, or_ri, adc_ri, sbb_ri, and_ri, sub_ri, xor_ri, cmp_ri };
+insn_fn *const op_alu_rm_tab[8] = { add_rm, or_rm, adc_rm, sbb_rm, and_rm, sub_rm, xor_rm, cmp_rm };
+
+void op_cmp_m(struct cpu *c, const struct insn *i)
+{
+	cmp_m(c, i);
+}
 
 void op_test_rr(struct cpu *c, const struct insn *i)
 {

@@ -60,6 +60,25 @@ static inline __attribute__((always_inline)) void alu_ri(struct cpu *c, const st
 		reg_put(c, i->op[0].reg, size, r);
 }
 
+/* op r, [m]: the memory operand is only read. */
+static inline __attribute__((always_inline)) void alu_rm(struct cpu *c, const struct insn *i, unsigned op)
+{
+	unsigned size = i->op[0].size;
+	uint64_t b = mem_read(c, i->seg, ea_of(c, i), size);
+	uint64_t r = alu_apply(c, op, size, reg_get(c, i->op[0].reg, size), b);
+	if (op != ALU_CMP)
+		reg_put(c, i->op[0].reg, size, r);
+}
+
+/* CMP [m], r/imm: read only, no write-back. */
+static inline __attribute__((always_inline)) void cmp_m(struct cpu *c, const struct insn *i)
+{
+	unsigned size = i->op[0].size;
+	uint64_t a = mem_read(c, i->seg, ea_of(c, i), size);
+	uint64_t b = i->op[1].kind == OPK_IMM ? i->imm & size_mask(size) : reg_get(c, i->op[1].reg, size);
+	alu_apply(c, ALU_CMP, size, a, b);
+}
+
 static inline __attribute__((always_inline)) void test_rr(struct cpu *c, const struct insn *i)
 {
 	unsigned size = i->op[0].size;

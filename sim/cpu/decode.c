@@ -204,6 +204,10 @@ static void specialize(struct insn *out)
 			out->fn = op_alu_rr_tab[out->sub];
 		else if (k1 == OPK_IMM)
 			out->fn = op_alu_ri_tab[out->sub];
+		else if (k1 == OPK_MEM)
+			out->fn = op_alu_rm_tab[out->sub];
+	} else if (out->fn == op_alu && k0 == OPK_MEM && out->sub == ALU_CMP) {
+		out->fn = op_cmp_m;
 	} else if (out->fn == op_test && k0 == OPK_REG) {
 		out->fn = k1 == OPK_REG ? op_test_rr : k1 == OPK_IMM ? op_test_ri : op_test;
 	} else if ((out->fn == op_inc || out->fn == op_dec) && k0 == OPK_REG) {

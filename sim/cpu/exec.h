@@ -142,7 +142,7 @@ static inline uint64_t stack_peek(struct cpu *c, uint64_t depth, unsigned size)
 
 /* Near branch to target, truncated to the operand size, checked against
  * the canonical form (64-bit) or the CS limit (SDM Vol. 2A, JMP). */
-static inline void branch_to(struct cpu *c, uint64_t target, unsigned osz)
+static inline __attribute__((always_inline)) void branch_to(struct cpu *c, uint64_t target, unsigned osz)
 {
 	target &= size_mask(osz);
 	if (c->long64) {

@@ -40,7 +40,7 @@ static inline void flags_put(struct cpu *c, uint64_t set, uint64_t val)
 	c->rflags = (c->rflags & ~set) | (val & set);
 }
 
-static inline bool cpu_cf(struct cpu *c)
+static inline __attribute__((always_inline)) bool cpu_cf(struct cpu *c)
 {
 	switch (c->lf.op) {
 	case LF_NONE: return c->rflags & FL_CF;
@@ -92,12 +92,15 @@ static inline __attribute__((always_inline)) bool cpu_cond(struct cpu *c, unsign
 		return r ^ (cc & 1);
 	}
 	if (c->lf.op != LF_NONE) {
-		/* ZF and SF come from the result whatever set it; after a logic
-		 * op CF = OF = 0, so B is false, BE is ZF, L is SF, LE is ZF|SF. */
+		/* ZF and SF come from the result whatever set it, and cpu_cf()
+		 * knows CF for every record; after a logic op CF = OF = 0, so L
+		 * is SF and LE is ZF|SF. */
 		unsigned top = c->lf.bits - 1;
 		bool zf = c->lf.res == 0, sf = (c->lf.res >> top) & 1;
 		switch (cc >> 1) {
+		case 1: return cpu_cf(c) ^ (cc & 1);
 		case 2: return zf ^ (cc & 1);
+		case 3: return (cpu_cf(c) || zf) ^ (cc & 1);
 		case 4: return sf ^ (cc & 1);
 		default: break;
 		}

@@ -34,11 +34,14 @@ static inline __attribute__((always_inline)) void then_jcc(struct cpu *c, const 
 
 FUSED_ALL(cmp_rr, alu_rr(c, i, ALU_CMP))
 FUSED_ALL(cmp_ri, alu_ri(c, i, ALU_CMP))
+FUSED_ALL(cmp_rm, alu_rm(c, i, ALU_CMP))
+FUSED_ALL(cmp_m, cmp_m(c, i))
 FUSED_ALL(sub_ri, alu_ri(c, i, ALU_SUB))
 FUSED_ALL(test_rr, test_rr(c, i))
 FUSED_ALL(test_ri, test_ri(c, i))
 FUSED_ALL(inc_r, incdec_r(c, i, 1))
 FUSED_ALL(dec_r, incdec_r(c, i, -1))
+FUSED_ALL(shift_ri, op_shift_ri(c, i))
 #undef FUSED_ALL
 #undef FUSED
 
@@ -57,11 +60,14 @@ void fuse_block(struct insn *insns, unsigned n)
 	const struct fusion table[] = {
 		{ op_alu_rr_tab[ALU_CMP], cmp_rr_jtab },
 		{ op_alu_ri_tab[ALU_CMP], cmp_ri_jtab },
+		{ op_alu_rm_tab[ALU_CMP], cmp_rm_jtab },
+		{ op_cmp_m, cmp_m_jtab },
 		{ op_alu_ri_tab[ALU_SUB], sub_ri_jtab },
 		{ op_test_rr, test_rr_jtab },
 		{ op_test_ri, test_ri_jtab },
 		{ op_inc_r, inc_r_jtab },
 		{ op_dec_r, dec_r_jtab },
+		{ op_shift_ri, shift_ri_jtab },
 	};
 	for (unsigned k = 0; k + 1 < n; k++) {
 		if (!is_jcc(&insns[k + 1]))

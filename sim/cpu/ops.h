@@ -9,7 +9,8 @@ enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 insn_fn op_alu, op_test, op_inc, op_dec, op_neg, op_not;
 
 /* Specialised register forms, per ALU op (chosen by the decoder). */
-extern insn_fn *const op_alu_rr_tab[8], *const op_alu_ri_tab[8];
+extern insn_fn *const op_alu_rr_tab[8], *const op_alu_ri_tab[8], *const op_alu_rm_tab[8];
+insn_fn op_cmp_m;
 insn_fn op_test_rr, op_test_ri, op_inc_r, op_dec_r;
 
 /* shift.c: sub = ModRM.reg of the C0/C1/D0-D3 group (ROL ROR RCL RCR SHL SHR - SAR) */
