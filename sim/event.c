@@ -44,6 +44,7 @@ const char *ev_kind_name(enum ev_kind k)
 	static const char *const names[EV_KIND_COUNT] = {
 		[EV_INSN] = "insn",
 		[EV_EXCEPTION] = "exception",
+		[EV_INTERRUPT] = "interrupt",
 		[EV_IO] = "io",
 		[EV_CODE_INVAL] = "code-inval",
 		[EV_SHUTDOWN] = "shutdown",

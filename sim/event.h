@@ -13,6 +13,7 @@
 enum ev_kind {
 	EV_INSN,      /* an instruction retired */
 	EV_EXCEPTION, /* an exception is being delivered (or escalated) */
+	EV_INTERRUPT, /* an external interrupt is being delivered */
 	EV_IO,        /* an IN/OUT reached the port map */
 	EV_CODE_INVAL,/* a write hit decoded code: its blocks were dropped */
 	EV_SHUTDOWN,  /* triple fault: the processor stopped */
@@ -53,7 +54,7 @@ struct event {
 	uint64_t icount;     /* instructions retired when it happened */
 	uint64_t cycles;     /* modelled cycles when it happened */
 	union {
-		struct ev_exception exc;     /* EV_EXCEPTION, EV_SHUTDOWN */
+		struct ev_exception exc;     /* EV_EXCEPTION, EV_INTERRUPT, EV_SHUTDOWN */
 		struct ev_io io;             /* EV_IO */
 		struct ev_insn insn;         /* EV_INSN */
 		struct ev_code_inval inval;  /* EV_CODE_INVAL */

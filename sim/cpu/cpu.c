@@ -15,6 +15,7 @@ void cpu_init(struct cpu *c, struct physmem *pm, struct pio_map *pio, struct ev_
 	c->pm = pm;
 	c->pio = pio;
 	c->bus = bus;
+	c->deadline = UINT64_MAX; /* no timer until a platform clock arms one */
 	tlb_flush(&c->tlb);
 	c->ic = icache_new(c);
 	cpu_reset(c);
@@ -45,7 +46,7 @@ void cpu_reset(struct cpu *c)
 	c->cr0 = 0x60000010ull;
 	c->cr2 = c->cr3 = c->cr4 = c->efer = 0;
 	c->gpr[RDX] = 0x000906e0; /* family 6, model 9Eh: the CPUID leaf 1 signature */
-	c->halted = c->shutdown = c->delivering = false;
+	c->halted = c->shutdown = c->delivering = c->int_shadow = false;
 	c->have_exc = false;
 	cpu_update_mode(c);
 	cpu_flush_tlb(c);
@@ -82,6 +83,11 @@ void cpu_update_mode(struct cpu *c)
 	c->ip_mask = c->long64 ? ~0ull : c->code_size == 4 ? 0xffffffffull : 0xffff;
 	c->attn |= ATTN_REFETCH;
 	cpu_flush_jc(c);
+}
+
+void cpu_poke(struct cpu *c)
+{
+	c->attn |= ATTN_EVENT;
 }
 
 void cpu_flush_jc(struct cpu *c)
@@ -226,7 +232,7 @@ static __attribute__((noinline)) void run_blocks(struct cpu *c, const struct blo
 		c->cur = NULL;
 		c->icount += (uint64_t)(i - b->insns);
 		c->cycles += i[-1].cum_cost;
-		if (c->attn)
+		if (c->attn || c->cycles >= c->deadline)
 			return;
 		uint64_t la = fetch_la(c);
 		const struct jc_entry *j = jc_slot(c, la);
@@ -267,9 +273,37 @@ int cpu_run(struct cpu *c, uint64_t max)
 			c->stop = STOP_SHUTDOWN;
 			break;
 		}
+		c->attn &= ~ATTN_EVENT;
+		/* Time: fire the device timers that are due. */
+		if (c->cycles >= c->deadline && c->plat.tick)
+			c->plat.tick(c->plat.opaque, c->cycles);
+		/* After STI or MOV SS, one more instruction runs before an
+		 * interrupt can be taken (SDM Vol. 3A, 6.8.3; Vol. 2B, STI). */
+		if (c->int_shadow && !c->halted && c->icount < limit) {
+			const struct block *b = next_block(c);
+			c->int_shadow = false;
+			run_block_exact(c, b->insns, b->insns + 1, c->attn & ATTN_INSN_EV);
+			continue;
+		}
+		/* INTR: taken between instructions when RFLAGS.IF = 1 (6.8.1). */
+		if ((c->rflags & FL_IF) && c->plat.intr_pending && c->plat.intr_pending(c->plat.opaque) >= 0) {
+			c->halted = false;
+			exc_deliver_external(c, c->plat.intr_ack(c->plat.opaque));
+			continue;
+		}
 		if (c->halted) {
-			/* No interrupt controller yet: a halted CPU stays halted. */
-			c->stop = (c->rflags & FL_IF) ? STOP_HLT_IDLE : STOP_HLT;
+			/* Only an interrupt wakes HLT. With IF=0 none can (NMI is
+			 * not modelled yet); with a timer armed, time passes. */
+			if (!(c->rflags & FL_IF)) {
+				c->stop = STOP_HLT;
+				break;
+			}
+			if (c->deadline != UINT64_MAX) {
+				if (c->cycles < c->deadline)
+					c->cycles = c->deadline;
+				continue;
+			}
+			c->stop = STOP_HLT_IDLE;
 			break;
 		}
 		if (c->icount >= limit) {

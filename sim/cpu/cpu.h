@@ -138,6 +138,18 @@ struct lazy_flags {
 #define ATTN_STOP (1u << 0)      /* a device or front end asked to stop */
 #define ATTN_INSN_EV (1u << 1)   /* someone listens to EV_INSN */
 #define ATTN_REFETCH (1u << 2)   /* the current block is stale (SMC, mode change) */
+#define ATTN_EVENT (1u << 3)     /* an interrupt line changed: look between blocks */
+
+/*
+ * What the platform gives the CPU (wired by machine.c): the INTR input of
+ * its interrupt controller and the clock's tick. Any member may be NULL.
+ */
+struct cpu_platform {
+	int (*intr_pending)(void *opaque);        /* vector INTA would return, or -1 */
+	uint8_t (*intr_ack)(void *opaque);        /* the INTA cycle: returns the vector */
+	void (*tick)(void *opaque, uint64_t now); /* cycles reached cpu.deadline */
+	void *opaque;                             /* platform state */
+};
 
 struct cpu {
 	union {
@@ -173,6 +185,11 @@ struct cpu {
 	struct icache *ic;           /* decoded-instruction cache */
 	struct jc_entry jc[1u << JC_BITS]; /* linear RIP -> block */
 
+	/* The platform: interrupts and time. */
+	struct cpu_platform plat;    /* INTR and clock hooks */
+	uint64_t deadline;           /* cycles at which plat.tick is due (clock.h) */
+	bool int_shadow;             /* after STI or MOV SS: no interrupt before the next insn */
+
 	/* Run control. */
 	uint32_t attn;               /* ATTN_* bits; nonzero leaves the fast loop */
 	int stop;                    /* enum stop_reason requested */
@@ -185,9 +202,10 @@ struct cpu {
 	jmp_buf *catch;              /* where cpu_raise() unwinds to */
 	bool delivering;             /* an exception is being delivered */
 	uint8_t delivering_vector;   /* which, for the double-fault rules */
-	bool delivering_soft;        /* it is INT n/INT3/INTO: benign (Table 6-4) */
+	bool delivering_benign;      /* it is INT n or an external interrupt: benign (Table 6-4) */
 	struct ev_exception pending; /* the exception cpu_raise() unwound with */
 	bool pending_soft;           /* it is INT n/INT3/INTO: RIP is the next insn */
+	bool pending_ext;            /* it is an external interrupt (INTR) */
 	const struct insn *pending_insn; /* the INT n instruction, which retires once delivered */
 	struct ev_exception last_exc;/* the last exception delivered */
 	bool have_exc;               /* last_exc is valid */
@@ -224,6 +242,9 @@ void cpu_retire_one(struct cpu *c, uint64_t rip, const struct insn *i);
 
 /* Flush every cached translation and decoded-block lookup. */
 void cpu_flush_tlb(struct cpu *c);
+/* A device changed an interrupt line or a timer: the CPU looks at it
+ * after the current instruction. */
+void cpu_poke(struct cpu *c);
 /* Forget the jump cache only (blocks were dropped). */
 void cpu_flush_jc(struct cpu *c);
 

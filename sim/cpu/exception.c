@@ -28,6 +28,7 @@ void cpu_raise(struct cpu *c, int vector, uint32_t error, bool has_error, const 
 		.rip = c->rip, .why = why ? why : "", .insn = "",
 	};
 	c->pending_soft = false;
+	c->pending_ext = false;
 	longjmp(*c->catch, 1);
 }
 
@@ -41,10 +42,21 @@ void cpu_raise_gp0(struct cpu *c, const char *why)
 	cpu_raise(c, EXC_GP, 0, true, why);
 }
 
+void exc_deliver_external(struct cpu *c, uint8_t vector)
+{
+	c->pending = (struct ev_exception){ .vector = vector, .rip = c->rip,
+					    .why = "external interrupt (INTR) accepted with RFLAGS.IF=1 (SDM Vol. 3A, 6.3.2)",
+					    .insn = "" };
+	c->pending_soft = false;
+	c->pending_ext = true;
+	exc_deliver_pending(c);
+}
+
 void exc_soft_int(struct cpu *c, const struct insn *i, uint8_t vector)
 {
 	c->pending = (struct ev_exception){ .vector = vector, .rip = c->rip, .why = "", .insn = "" };
 	c->pending_soft = true;
+	c->pending_ext = false;
 	c->pending_insn = i;
 	longjmp(*c->catch, 1);
 }
@@ -217,16 +229,18 @@ static bool has_error_code(int v)
 void exc_deliver_pending(struct cpu *c)
 {
 	struct ev_exception e = c->pending;
-	bool soft = c->pending_soft;
-	if (!soft) {
+	bool soft = c->pending_soft, ext = c->pending_ext;
+	c->pending_ext = false;
+	if (!soft && !ext) {
 		e.has_error = has_error_code(e.vector);
 		if (!e.has_error)
 			e.error = 0;
 	}
 	if (c->delivering) {
-		/* A software interrupt is benign whatever its vector (Table 6-4):
-		 * a fault while delivering one is delivered serially. */
-		int first = c->delivering_soft ? -1 : c->delivering_vector;
+		/* Software and external interrupts are benign whatever their
+		 * vector (Table 6-4): a fault while delivering one is delivered
+		 * serially. */
+		int first = c->delivering_benign ? -1 : c->delivering_vector;
 		if (first == EXC_DF) {
 			/* A fault while invoking the double-fault handler: shutdown (6.15, #DF). */
 			snprintf(c->why, sizeof c->why, "triple fault: %s while delivering #DF -> shutdown (SDM Vol. 3A, 6.15, Interrupt 8)",
@@ -251,12 +265,12 @@ void exc_deliver_pending(struct cpu *c)
 	}
 	c->delivering = true;
 	c->delivering_vector = e.vector;
-	c->delivering_soft = soft;
+	c->delivering_benign = soft || ext;
 	c->last_exc = e;
 	c->have_exc = true;
-	emit_exception(c, EV_EXCEPTION, &e);
+	emit_exception(c, ext ? EV_INTERRUPT : EV_EXCEPTION, &e);
 
-	enum deliver_kind kind = soft ? DK_SOFT_INT : DK_FAULT;
+	enum deliver_kind kind = soft ? DK_SOFT_INT : ext ? DK_EXT_INT : DK_FAULT;
 	uint64_t ret = soft ? c->next_rip : c->rip;
 	c->halted = false;
 	if (!(c->cr0 & CR0_PE))

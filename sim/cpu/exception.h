@@ -16,6 +16,10 @@ enum deliver_kind {
 /* Called by the run loop's catch point: delivers c->pending. */
 void exc_deliver_pending(struct cpu *c);
 
+/* Deliver an external interrupt with this vector now (called between
+ * instructions by the run loop, inside its catch point). */
+void exc_deliver_external(struct cpu *c, uint8_t vector);
+
 /* Raise a software interrupt (INT n / INT3 / INTO) from handler i. */
 __attribute__((noreturn)) void exc_soft_int(struct cpu *c, const struct insn *i, uint8_t vector);
 

@@ -32,6 +32,11 @@ void seg_cache_load(struct segment *s, uint16_t sel, uint64_t desc)
  */
 void seg_load(struct cpu *c, int seg, uint16_t sel)
 {
+	/* MOV SS and POP SS block interrupts until after the next instruction,
+	 * so that a following MOV ESP completes the stack switch (SDM Vol. 3A,
+	 * 6.8.3 "Masking Exceptions and Interrupts When Switching Stacks"). */
+	if (seg == SEG_SS)
+		c->int_shadow = true;
 	if (!(c->cr0 & CR0_PE)) {
 		cpu_load_seg_real(c, seg, sel);
 		return;

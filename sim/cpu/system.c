@@ -49,6 +49,9 @@ void op_sti(struct cpu *c, const struct insn *i)
 {
 	(void)i;
 	need_iopl(c, "STI with CPL > IOPL (SDM Vol. 2B, STI)");
+	/* Setting IF delays interrupts by one instruction (Vol. 2B, STI). */
+	if (!(c->rflags & FL_IF))
+		c->int_shadow = true;
 	c->rflags |= FL_IF;
 }
 
