@@ -148,6 +148,14 @@ struct cpu_platform {
 	int (*intr_pending)(void *opaque);        /* vector INTA would return, or -1 */
 	uint8_t (*intr_ack)(void *opaque);        /* the INTA cycle: returns the vector */
 	void (*tick)(void *opaque, uint64_t now); /* cycles reached cpu.deadline */
+	/* MSRs the platform owns (IA32_APIC_BASE, the x2APIC range 800H-8FFH):
+	 * return false if msr is not theirs, or on a write the value is
+	 * reserved (the CPU then raises #GP(0)). */
+	bool (*msr_read)(void *opaque, uint32_t msr, uint64_t *val);
+	bool (*msr_write)(void *opaque, uint32_t msr, uint64_t val);
+	/* CR8 reads and writes the local APIC's TPR[7:4] (SDM Vol. 3A, 11.8.6). */
+	uint8_t (*tpr_get)(void *opaque);         /* TPR bits 7:4, as CR8 */
+	void (*tpr_set)(void *opaque, uint8_t cr8);
 	void *opaque;                             /* platform state */
 };
 
