@@ -315,6 +315,21 @@ void machine_reg_set(struct machine *m, enum vt_reg id, uint64_t v)
 	}
 }
 
+bool machine_msr_get(struct machine *m, uint32_t msr, uint64_t *val)
+{
+	return cpu_msr_read(&m->cpu, msr, val);
+}
+
+bool machine_msr_set(struct machine *m, uint32_t msr, uint64_t val)
+{
+	return cpu_msr_write(&m->cpu, msr, val);
+}
+
+const char *machine_msr_name(uint32_t msr)
+{
+	return cpu_msr_name(msr);
+}
+
 enum stop_reason machine_run(struct machine *m, uint64_t max_insns)
 {
 	enum stop_reason r = (enum stop_reason)cpu_run(&m->cpu, max_insns);

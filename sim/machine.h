@@ -75,6 +75,13 @@ uint64_t machine_reg_get(struct machine *m, enum vt_reg id);
  * loaders that know what they build. */
 void machine_reg_set(struct machine *m, enum vt_reg id, uint64_t v);
 
+/* Model-specific registers by number, with the same checks as RDMSR and
+ * WRMSR: false if vtsim does not implement the MSR or, for a write, the
+ * value is reserved. machine_msr_name gives the SDM's name or NULL. */
+bool machine_msr_get(struct machine *m, uint32_t msr, uint64_t *val);
+bool machine_msr_set(struct machine *m, uint32_t msr, uint64_t val);
+const char *machine_msr_name(uint32_t msr);
+
 /* Run until something stops the CPU, or max_insns more instructions. */
 enum stop_reason machine_run(struct machine *m, uint64_t max_insns);
 /* Ask a running machine to stop after the current instruction (for

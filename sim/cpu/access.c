@@ -12,7 +12,7 @@ void seg_fault(struct cpu *c, int seg, uint64_t off, const char *why)
 static struct walk_ctx walk_ctx_of(const struct cpu *c, int user)
 {
 	return (struct walk_ctx){
-		.cr0 = c->cr0, .cr3 = c->cr3, .cr4 = c->cr4, .efer = c->efer,
+		.cr0 = c->cr0, .cr3 = c->cr3, .cr4 = c->cr4, .efer = c->efer, .pdpte = c->pdpte,
 		.user = user, .ac = (c->rflags & FL_AC) != 0,
 	};
 }

@@ -45,6 +45,22 @@ void cpu_reset(struct cpu *c)
 	c->idtr = (struct descriptor_table){ 0, 0xffff };
 	c->cr0 = 0x60000010ull;
 	c->cr2 = c->cr3 = c->cr4 = c->efer = 0;
+	for (int i = 0; i < 4; i++)
+		c->pdpte[i] = 0;
+	for (int i = 0; i < 8; i++)
+		c->dr[i] = 0;
+	c->dr[6] = 0xffff0ff0ull;
+	c->dr[7] = 0x400;
+	/* LDTR and TR after reset: selector 0, base 0, limit FFFFh, present
+	 * (LDT type 2; TR a busy 16-bit TSS, type 3) (Table 10-1). */
+	c->ldtr = (struct segment){ 0, 0, 0xffff, 0x82 };
+	c->tr = (struct segment){ 0, 0, 0xffff, 0x83 };
+	c->tsc_offset = 0;
+	c->tsc_aux = c->star = c->lstar = c->cstar = c->fmask = c->kernel_gs_base = 0;
+	c->sysenter_cs = c->sysenter_esp = c->sysenter_eip = 0;
+	c->pat = 0x0007040600070406ull; /* power-up value (SDM Vol. 3A, 13.12.4) */
+	c->feature_control = 0;
+	c->misc_enable = 1; /* fast-string operation enabled */
 	c->gpr[RDX] = 0x000906e0; /* family 6, model 9Eh: the CPUID leaf 1 signature */
 	c->halted = c->shutdown = c->delivering = c->int_shadow = false;
 	c->have_exc = false;
@@ -151,6 +167,14 @@ static inline const struct block *next_block(struct cpu *c)
 	if (b->cached)
 		*j = (struct jc_entry){ la, b, b->mode };
 	return b;
+}
+
+uint64_t cpu_block_cycles_so_far(const struct cpu *c, const struct insn *i)
+{
+	const struct block *b = c->cur;
+	if (!b || i <= b->insns || i >= b->insns + b->n)
+		return 0;
+	return i[-1].cum_cost;
 }
 
 void cpu_retire_one(struct cpu *c, uint64_t rip, const struct insn *i)

@@ -174,7 +174,19 @@ struct cpu {
 	struct segment seg[SEG_COUNT]; /* ES CS SS DS FS GS */
 	struct descriptor_table gdtr, idtr; /* GDTR, IDTR */
 	uint64_t cr0, cr2, cr3, cr4, efer; /* control registers */
-	uint64_t fs_base_msr, gs_base_msr; /* kept in seg[].base; here for SWAPGS later */
+	uint64_t pdpte[4];           /* PAE PDPTE registers, loaded with CR3 (SDM Vol. 3A, 4.4.1) */
+	uint64_t dr[8];              /* DR0-DR3, (DR4/5 unused), DR6, DR7 */
+	struct segment ldtr, tr;     /* LDTR and TR with their descriptor caches */
+
+	/* Model-specific registers (msr.c has the table of all of them). */
+	uint64_t tsc_offset;         /* TSC = cycles + tsc_offset (IA32_TSC writes set it) */
+	uint64_t tsc_aux;            /* IA32_TSC_AUX, read by RDTSCP */
+	uint64_t star, lstar, cstar, fmask; /* SYSCALL/SYSRET MSRs */
+	uint64_t kernel_gs_base;     /* IA32_KERNEL_GS_BASE, swapped by SWAPGS */
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip; /* SYSENTER/SYSEXIT MSRs */
+	uint64_t pat;                /* IA32_PAT (memory types are not modelled) */
+	uint64_t feature_control;    /* IA32_FEATURE_CONTROL */
+	uint64_t misc_enable;        /* IA32_MISC_ENABLE */
 
 	/* Derived mode, recomputed by cpu_update_mode() after any change. */
 	uint8_t cpl;                 /* current privilege level */
@@ -225,6 +237,24 @@ void cpu_init(struct cpu *c, struct physmem *pm, struct pio_map *pio, struct ev_
 void cpu_free(struct cpu *c);
 /* Power-on state (SDM Vol. 3A, 10.1.1 "Processor State After Reset"). */
 void cpu_reset(struct cpu *c);
+/* MSR access for RDMSR/WRMSR and front ends (msr.c): false if the MSR
+ * does not exist or, for a write, the value is reserved (#GP(0)). */
+bool cpu_msr_read(struct cpu *c, uint32_t msr, uint64_t *val);
+bool cpu_msr_write(struct cpu *c, uint32_t msr, uint64_t val);
+const char *cpu_msr_name(uint32_t msr);
+
+/* Write CR0/CR3/CR4 with the architectural checks; returns NULL, or the
+ * reason for #GP(0) (sysreg.c). */
+const char *cpu_write_cr0(struct cpu *c, uint64_t v);
+const char *cpu_write_cr3(struct cpu *c, uint64_t v);
+const char *cpu_write_cr4(struct cpu *c, uint64_t v);
+
+/* Cycles of the instructions before i in the block being run that are not
+ * yet in cpu.cycles (the fast loop adds them when the block ends). */
+uint64_t cpu_block_cycles_so_far(const struct cpu *c, const struct insn *i);
+/* SGDT/SIDT/SLDT/SMSW/STR under CR4.UMIP at CPL > 0: #GP(0). */
+void cpu_umip_check(struct cpu *c, const char *insn);
+
 /* Recompute derived mode fields after CR0/CR4/EFER/CS changes. */
 void cpu_update_mode(struct cpu *c);
 /* Run until a stop reason or until max more instructions retire. */

@@ -99,6 +99,14 @@ static const struct op_row op_table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
 	RE(INT, op_int, 0), RE(INT3, op_int, 1), RE(INTO, op_int, 2),
 	RE(LGDT, op_lgdt, 0), RE(LIDT, op_lgdt, 1), R(SGDT, op_sgdt, 0), R(SIDT, op_sgdt, 1),
 	RE(UD2, op_ud2, 0),
+	R(STAC, op_stac_clac, 1), R(CLAC, op_stac_clac, 0),
+	RE(MONITOR, op_absent, 0), RE(MWAIT, op_absent, 0), RE(XSETBV, op_absent, 0),
+	RE(GETSEC, op_absent, 0),
+	/* sysreg.c, cpuid.c */
+	RE(CLTS, op_clts, 0), RE(LMSW, op_lmsw, 0), R(SMSW, op_smsw, 0),
+	RE(INVLPG, op_invlpg, 0), R(WBINVD, op_wbinvd, 0), R(INVD, op_wbinvd, 0),
+	R(RDTSC, op_rdtsc, 0), R(RDTSCP, op_rdtsc, 1), R(RDPMC, op_rdpmc, 0),
+	RE(RDMSR, op_rdmsr, 0), RE(WRMSR, op_wrmsr, 0), RC(CPUID, op_cpuid, 0, 20),
 };
 
 /* ZydisRegister -> GPR reference (REG_HIGH8 for AH..BH), or 0xff. */
@@ -188,6 +196,15 @@ static void specialize(struct insn *out)
 			out->flags |= IF_ENDS;
 		return;
 	}
+	if (out->fn == op_mov && (k0 == OPK_CR || k1 == OPK_CR)) {
+		out->fn = op_mov_cr;
+		out->flags |= IF_ENDS; /* may change the mode or the translations */
+		return;
+	}
+	if (out->fn == op_mov && (k0 == OPK_DR || k1 == OPK_DR)) {
+		out->fn = op_mov_dr;
+		return;
+	}
 	if (out->fn == op_mov) {
 		if (k0 == OPK_REG && k1 == OPK_REG)
 			out->fn = op_mov_rr;
@@ -253,6 +270,13 @@ int decode_insn(const struct decoder *d, enum code_mode mode, const uint8_t *byt
 		out->flags |= IF_LOCK;
 
 	const struct op_row *row = &op_table[zi.mnemonic];
+	/* x87 (D8-DF), MMX and SSE: vtsim has no such units and CPUID says so. */
+	if (zi.meta.isa_ext == ZYDIS_ISA_EXT_X87 || zi.meta.isa_ext == ZYDIS_ISA_EXT_MMX) {
+		out->sub = zi.meta.isa_ext == ZYDIS_ISA_EXT_MMX;
+		return make_ud(out, zi.length, op_x87_mmx);
+	}
+	if (zi.meta.isa_ext >= ZYDIS_ISA_EXT_SSE && zi.meta.isa_ext <= ZYDIS_ISA_EXT_SSSE3)
+		return make_ud(out, zi.length, op_absent);
 	if (!row->fn || zi.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
 		return make_ud(out, zi.length, op_unimplemented);
 	/* MOVSD/CMPSD also name SSE2 instructions, which need CR4.OSFXSR. */
@@ -279,6 +303,16 @@ int decode_insn(const struct decoder *d, enum code_mode mode, const uint8_t *byt
 			if (p->reg == 0xff && o->reg.value >= ZYDIS_REGISTER_ES && o->reg.value <= ZYDIS_REGISTER_GS) {
 				p->kind = OPK_SREG;
 				p->reg = seg_of(o->reg.value);
+				break;
+			}
+			if (o->reg.value >= ZYDIS_REGISTER_CR0 && o->reg.value <= ZYDIS_REGISTER_CR15) {
+				p->kind = OPK_CR;
+				p->reg = (uint8_t)(o->reg.value - ZYDIS_REGISTER_CR0);
+				break;
+			}
+			if (o->reg.value >= ZYDIS_REGISTER_DR0 && o->reg.value <= ZYDIS_REGISTER_DR15) {
+				p->kind = OPK_DR;
+				p->reg = (uint8_t)(o->reg.value - ZYDIS_REGISTER_DR0);
 				break;
 			}
 			if (p->reg == 0xff) /* control, debug, x87, vector registers */

@@ -13,7 +13,12 @@ struct insn;
 typedef void insn_fn(struct cpu *c, const struct insn *i);
 
 /* Operand kinds. */
-enum { OPK_NONE, OPK_REG, OPK_MEM, OPK_IMM, OPK_SREG /* reg = enum seg */ };
+enum {
+	OPK_NONE, OPK_REG, OPK_MEM, OPK_IMM,
+	OPK_SREG, /* segment register: reg = enum seg */
+	OPK_CR,   /* control register: reg = n of CRn */
+	OPK_DR,   /* debug register: reg = n of DRn */
+};
 
 /*
  * A register reference: bits 3..0 are the GPR number, bit 4 selects the

@@ -144,3 +144,38 @@ void op_unimplemented(struct cpu *c, const struct insn *i)
 	(void)i;
 	cpu_raise_ud(c, "instruction not implemented by vtsim (yet): vtsim raises #UD rather than guess");
 }
+
+/* STAC/CLAC set and clear RFLAGS.AC for SMAP; CPL 0 only (SDM Vol. 2B, STAC). */
+void op_stac_clac(struct cpu *c, const struct insn *i)
+{
+	need_cpl0(c, "STAC/CLAC at CPL > 0 (SDM Vol. 2B, STAC)");
+	flags_materialize(c);
+	if (i->sub)
+		c->rflags |= FL_AC;
+	else
+		c->rflags &= ~(uint64_t)FL_AC;
+}
+
+/* Instructions of features CPUID reports absent are #UD, as the SDM says
+ * for each of them (MONITOR/MWAIT: CPUID.01H:ECX.MONITOR = 0; XSETBV:
+ * CR4.OSXSAVE = 0; GETSEC: CR4.SMXE = 0; x87, MMX and SSE: no such units). */
+void op_absent(struct cpu *c, const struct insn *i)
+{
+	(void)i;
+	cpu_raise_ud(c, "the instruction's feature is absent: CPUID does not report it, so it is #UD (SDM Vol. 2A, CPUID)");
+}
+
+/*
+ * x87 and MMX: CR0.EM = 1 or CR0.TS = 1 make them #NM (MMX: EM = 1 is #UD) — the
+ * architecture's way for an OS to emulate or lazily switch the FPU (SDM
+ * Vol. 3A, 2.5, Table 2-2); MMX with EM = 1 is #UD. Otherwise they would
+ * execute, but vtsim has no FPU (CPUID.01H:EDX.FPU = 0): #UD, said plainly.
+ */
+void op_x87_mmx(struct cpu *c, const struct insn *i)
+{
+	if (i->sub && (c->cr0 & CR0_EM))
+		cpu_raise_ud(c, "MMX instruction with CR0.EM=1 (SDM Vol. 3A, 2.5, Table 2-2)");
+	if (c->cr0 & (CR0_EM | CR0_TS))
+		cpu_raise(c, EXC_NM, 0, false, "x87/MMX instruction with CR0.EM=1 or CR0.TS=1 (SDM Vol. 3A, 2.5, Table 2-2)");
+	cpu_raise_ud(c, "x87/MMX instruction: vtsim has no FPU (CPUID.01H:EDX.FPU=0) and does not execute them");
+}

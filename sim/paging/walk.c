@@ -132,10 +132,10 @@ static bool walk_32bit(struct physmem *pm, const struct walk_ctx *ctx, uint64_t 
 
 /*
  * PAE, 4-level and 5-level paging share one loop over 64-bit entries.
- * PAE starts at the PDPTE (level 3) read from CR3[31:5]; its PDPTEs have
- * no R/W, U/S or XD and their own reserved bits (SDM Vol. 3A, 4.4.1).
- * vtsim reads PDPTEs from memory on each walk; the PDPTE registers loaded
- * at MOV CR3 arrive with the system-architecture work.
+ * PAE starts at the PDPTE (level 3): from the four PDPTE registers the CPU
+ * loaded with CR3 (SDM Vol. 3A, 4.4.1 "PDPTE Registers") — no memory
+ * reference — or, for the debugger's look without a CPU, from CR3[31:5].
+ * PAE PDPTEs have no R/W, U/S or XD and their own reserved bits.
  */
 static bool walk_64(struct physmem *pm, const struct walk_ctx *ctx, uint64_t la,
 		    enum access acc, struct walk *w, uint32_t pfec, enum paging_mode mode)
@@ -150,7 +150,13 @@ static bool walk_64(struct physmem *pm, const struct walk_ctx *ctx, uint64_t la,
 	for (; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
 		uint64_t idx = mode == PG_PAE && level == 3 ? (la >> 30) & 3 : (la >> shift) & 511;
-		uint64_t e = read_entry(pm, w, level, table + idx * 8, 8);
+		uint64_t e;
+		if (mode == PG_PAE && level == 3 && ctx->pdpte) {
+			e = ctx->pdpte[idx];
+			w->refs[w->nrefs++] = (struct walk_ref){ 3, PDPTE_REGISTER, e };
+		} else {
+			e = read_entry(pm, w, level, table + idx * 8, 8);
+		}
 		if (!(e & PTE_P))
 			return fail(w, pfec, level == 1 ? "page-table entry not present (SDM Vol. 3A, 4.5)"
 				    : level == 2 ? "page-directory entry not present (SDM Vol. 3A, 4.5)"

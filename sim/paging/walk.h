@@ -23,16 +23,20 @@ enum access { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
 /* Everything a walk depends on: the paging mode and the access's privilege. */
 struct walk_ctx {
 	uint64_t cr0, cr3, cr4, efer; /* paging controls */
+	const uint64_t *pdpte;        /* PAE: the 4 PDPTE registers, or NULL to read memory */
 	bool user;                    /* user-mode access (CPL 3, not implicit supervisor) */
 	bool ac;                      /* RFLAGS.AC, for SMAP */
 };
 
 enum paging_mode { PG_NONE, PG_32BIT, PG_PAE, PG_4LEVEL, PG_5LEVEL };
 
-/* One memory reference of a walk. */
+/* walk_ref.pa of a PAE PDPTE taken from the PDPTE registers: no memory reference. */
+#define PDPTE_REGISTER UINT64_MAX
+
+/* One step of a walk. */
 struct walk_ref {
 	uint8_t level;    /* 5..1: PML5, PML4, PDPT, PD, PT (PAE: 3=PDPTE; 32-bit: 2=PDE) */
-	uint64_t pa;      /* physical address of the entry */
+	uint64_t pa;      /* physical address of the entry, or PDPTE_REGISTER */
 	uint64_t entry;   /* its value as read */
 };
 

@@ -408,7 +408,7 @@ static void on_exc(void *opaque, const struct event *e)
 Test(modes, ud_names_the_instruction)
 {
 	static const struct { const char *text; uint8_t code[4]; uint8_t len; const char *mnemonic; } k[] = {
-		{ "cpuid", { 0x0f, 0xa2 }, 2, "cpuid" },
+		{ "rdseed eax", { 0x0f, 0xc7, 0xf8 }, 3, "rdseed" },
 		{ "rdrand eax", { 0x0f, 0xc7, 0xf0 }, 3, "rdrand" },
 		{ "ud2", { 0x0f, 0x0b }, 2, "ud2" },
 		{ "push es in 64-bit mode", { 0x06 }, 1, NULL },

@@ -511,15 +511,15 @@ static void on_ud(void *opaque, const struct event *e)
  */
 Test(paging, ud_at_page_end_names_instruction)
 {
-	static const uint8_t cpuid[] = { 0x0f, 0xa2 };
+	static const uint8_t rdrand[] = { 0x0f, 0xc7, 0xf0 }; /* rdrand eax: CPUID says absent */
 	static const uint8_t jmp[] = { 0xff, 0xe7 }; /* jmp rdi */
 	struct ud_text u = { 0 };
 	struct machine *m = pg_new();
 	cr_assert_geq(machine_subscribe(m, EVB(EV_EXCEPTION), on_ud, &u), 0);
-	machine_phys_write(m, 0x30ffe, cpuid, sizeof cpuid);
-	machine_reg_set(m, VT_RDI, LA(1) - 2);
+	machine_phys_write(m, 0x30ffd, rdrand, sizeof rdrand);
+	machine_reg_set(m, VT_RDI, LA(1) - 3);
 	pg_run(m, jmp, sizeof jmp);
 	cr_expect_eq(u.n, 1);
-	cr_expect(strstr(u.insn, "cpuid") != NULL, "#UD insn is \"%s\"", u.insn);
+	cr_expect(strstr(u.insn, "rdrand") != NULL, "#UD insn is \"%s\"", u.insn);
 	machine_free(m);
 }
