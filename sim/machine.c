@@ -137,7 +137,8 @@ static void load_flat(struct cpu *c, uint64_t code_desc)
  *   top - 0x6000  PML4, one entry
  *   top - 0x5000  PDPT, four entries
  *   top - 0x4000  four page directories, 512 PS=1 entries each
- * Entries are present, writable, supervisor, with A and D already set.
+ * Entries are present, writable and user-accessible (so ring-3 code runs
+ * without tables of its own), with A and D already set.
  */
 static int build_long64(struct machine *m, char *err, size_t errlen)
 {
@@ -149,14 +150,14 @@ static int build_long64(struct machine *m, char *err, size_t errlen)
 	uint64_t gdt = top - 0x7000, pml4 = top - 0x6000, pdpt = top - 0x5000, pd = top - 0x4000;
 	uint64_t g[4] = { 0, DESC_CODE64, DESC_DATA, DESC_CODE32 };
 	machine_phys_write(m, gdt, g, sizeof g);
-	uint64_t e = pdpt | 0x23; /* P RW A */
+	uint64_t e = pdpt | 0x27; /* P RW US A */
 	machine_phys_write(m, pml4, &e, 8);
 	for (uint64_t i = 0; i < 4; i++) {
-		e = (pd + i * 0x1000) | 0x23;
+		e = (pd + i * 0x1000) | 0x27;
 		machine_phys_write(m, pdpt + i * 8, &e, 8);
 	}
 	for (uint64_t i = 0; i < 4 * 512; i++) {
-		e = (i << 21) | 0xe3; /* P RW A D PS */
+		e = (i << 21) | 0xe7; /* P RW US A D PS */
 		machine_phys_write(m, pd + i * 8, &e, 8);
 	}
 	struct cpu *c = &m->cpu;

@@ -82,6 +82,21 @@ uint64_t sys_read(struct cpu *c, uint64_t la, unsigned size)
 	return v;
 }
 
+void sys_write(struct cpu *c, uint64_t la, unsigned size, uint64_t v)
+{
+	if (((la & ~PAGE_MASK) + size) <= PAGE_SIZE) {
+		phys_write(c->pm, translate_as(c, la, ACC_WRITE, 0), size, v);
+		return;
+	}
+	/* Crossing a page: both translations first, so a fault writes nothing. */
+	uint64_t la1 = (la + size - 1) & PAGE_MASK;
+	uint64_t pa0 = translate_as(c, la, ACC_WRITE, 0), pa1 = translate_as(c, la1, ACC_WRITE, 0);
+	for (unsigned i = 0; i < size; i++) {
+		uint64_t a = la + i;
+		phys_write(c->pm, (a & PAGE_MASK) == la1 ? pa1 + (a - la1) : pa0 + i, 1, (v >> (8 * i)) & 0xff);
+	}
+}
+
 uint64_t mem_read_slow(struct cpu *c, uint64_t la, unsigned size, enum access acc)
 {
 	if (((la & ~PAGE_MASK) + size) <= PAGE_SIZE)

@@ -19,6 +19,7 @@ uint64_t mem_read_slow(struct cpu *c, uint64_t la, unsigned size, enum access ac
 void mem_write_slow(struct cpu *c, uint64_t la, unsigned size, uint64_t val);
 /* Implicit supervisor-mode read (descriptor tables, IDT). */
 uint64_t sys_read(struct cpu *c, uint64_t la, unsigned size);
+void sys_write(struct cpu *c, uint64_t la, unsigned size, uint64_t v);
 /* Raised by segmentation: #GP(0), or #SS(0) for the stack segment. */
 __attribute__((noreturn)) void seg_fault(struct cpu *c, int seg, uint64_t off, const char *why);
 

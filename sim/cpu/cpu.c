@@ -93,8 +93,10 @@ void cpu_update_mode(struct cpu *c)
 		c->code_size = 2;
 		c->code_mode = lma ? CM_COMPAT16 : CM_PROT16;
 	}
+	/* CPL is CS.RPL (SDM Vol. 3A, 5.5): with a conforming code segment it
+	 * differs from the descriptor's DPL. */
 	if (pe)
-		c->cpl = (cs->attr >> 5) & 3;
+		c->cpl = cs->sel & 3;
 	c->stack_size = c->long64 ? 8 : (pe && (c->seg[SEG_SS].attr & SEGA_DB)) ? 4 : 2;
 	c->ip_mask = c->long64 ? ~0ull : c->code_size == 4 ? 0xffffffffull : 0xffff;
 	c->attn |= ATTN_REFETCH;

@@ -99,6 +99,14 @@ static const struct op_row op_table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
 	RE(INT, op_int, 0), RE(INT3, op_int, 1), RE(INTO, op_int, 2),
 	RE(LGDT, op_lgdt, 0), RE(LIDT, op_lgdt, 1), R(SGDT, op_sgdt, 0), R(SIDT, op_sgdt, 1),
 	RE(UD2, op_ud2, 0),
+	RE(IRET, op_iret, 0), RE(IRETD, op_iret, 0), RE(IRETQ, op_iret, 0),
+	/* desc.c */
+	R(LTR, op_ltr, 0), R(LLDT, op_lldt, 0), R(STR, op_str, 0), R(SLDT, op_sldt, 0),
+	R(LAR, op_lar, 0), R(LSL, op_lsl, 0), R(VERR, op_verr_verw, 0), R(VERW, op_verr_verw, 1),
+	R(ARPL, op_arpl, 0),
+	/* syscall.c */
+	RE(SYSENTER, op_sysenter, 0), RE(SYSEXIT, op_sysexit, 0), RE(SYSCALL, op_syscall, 0),
+	RE(SYSRET, op_sysret, 0), R(SWAPGS, op_swapgs, 0),
 	R(STAC, op_stac_clac, 1), R(CLAC, op_stac_clac, 0),
 	RE(MONITOR, op_absent, 0), RE(MWAIT, op_absent, 0), RE(XSETBV, op_absent, 0),
 	RE(GETSEC, op_absent, 0),
@@ -330,7 +338,12 @@ int decode_insn(const struct decoder *d, enum code_mode mode, const uint8_t *byt
 			else
 				out->imm2 = o->imm.value.u;
 			break;
-		default: /* far pointers: the system-architecture work */
+		case ZYDIS_OPERAND_TYPE_POINTER: /* JMP/CALL ptr16:16/32 */
+			p->kind = OPK_IMM;
+			out->imm = o->ptr.offset;
+			out->imm2 = o->ptr.segment;
+			break;
+		default:
 			return make_ud(out, zi.length, op_unimplemented);
 		}
 	}
@@ -345,6 +358,14 @@ int decode_insn(const struct decoder *d, enum code_mode mode, const uint8_t *byt
 				break;
 			}
 		}
+	}
+	if (zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
+		if (out->fn == op_jmp)
+			out->fn = op_jmp_far;
+		else if (out->fn == op_call)
+			out->fn = op_call_far;
+		else if (out->fn == op_ret)
+			out->fn = op_ret_far;
 	}
 	specialize(out);
 	out->fast = out->fn;

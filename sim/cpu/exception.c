@@ -6,6 +6,7 @@
 #include "../machine.h"
 #include "access.h"
 #include "exec.h"
+#include "far.h"
 #include "icache.h"
 #include "segment.h"
 
@@ -102,33 +103,33 @@ static void deliver_real(struct cpu *c, uint8_t v, uint64_t ret_rip)
 	c->rip = ent & 0xffff;
 }
 
-/* Load and check the code segment a gate points to (SDM Vol. 3A, 6.12.1). */
-static void gate_target(struct cpu *c, uint16_t sel, bool ext, uint64_t *desc)
+/*
+ * Load and check the code segment a gate points to (SDM Vol. 3A, 6.12.1.1)
+ * and return the CPL the handler runs at: the target's DPL for a
+ * nonconforming segment (a more privileged ring means a stack switch),
+ * the current CPL for a conforming one.
+ */
+static unsigned gate_target(struct cpu *c, uint16_t sel, bool ext, uint64_t *desc)
 {
 	uint32_t err = (sel & 0xfffc) | (ext ? 1 : 0);
 	if ((sel & 0xfffc) == 0)
 		cpu_raise(c, EXC_GP, ext ? 1 : 0, true, "interrupt gate with a null code selector (SDM Vol. 3A, 6.12.1.1)");
 	if (!seg_read_desc(c, sel, desc))
-		cpu_raise(c, EXC_GP, err, true, "gate's code selector beyond the GDT limit (SDM Vol. 3A, 6.12.1.1)");
-	if (!(*desc & (1ull << 44)) || !(*desc & (1ull << 43)))
+		cpu_raise(c, EXC_GP, err, true, "gate's code selector beyond the descriptor table (SDM Vol. 3A, 6.12.1.1)");
+	if (!desc_is_code(*desc))
 		cpu_raise(c, EXC_GP, err, true, "gate's selector does not name a code segment (SDM Vol. 3A, 6.12.1.1)");
-	if (!(*desc & (1ull << 47)))
-		cpu_raise(c, EXC_NP, err, true, "gate's code segment not present (SDM Vol. 3A, 6.12.1.1)");
-	unsigned dpl = (*desc >> 45) & 3;
-	bool conforming = *desc & (1ull << 42);
-	if (!conforming && dpl < c->cpl)
-		cpu_raise(c, EXC_GP, err, true,
-			  "interrupt to a more privileged ring needs a TSS stack switch, not yet modelled by vtsim (SDM Vol. 3A, 6.12.1)");
+	unsigned dpl = desc_dpl(*desc);
 	if (dpl > c->cpl)
 		cpu_raise(c, EXC_GP, err, true, "gate's code segment DPL > CPL (SDM Vol. 3A, 6.12.1.1)");
+	if (!desc_present(*desc))
+		cpu_raise(c, EXC_NP, err, true, "gate's code segment not present (SDM Vol. 3A, 6.12.1.1)");
+	return desc_conforming(*desc) ? c->cpl : dpl;
 }
 
-static void enter_handler(struct cpu *c, uint16_t sel, uint64_t desc, uint64_t rip, bool int_gate)
+static void enter_handler(struct cpu *c, uint16_t sel, uint64_t desc, uint64_t rip, bool int_gate,
+			  unsigned cpl)
 {
-	uint8_t cpl = c->cpl;
-	seg_cache_load(&c->seg[SEG_CS], (uint16_t)((sel & 0xfffc) | cpl), desc);
-	/* A conforming or same-DPL target keeps CPL (SDM Vol. 3A, 5.8.1.2). */
-	c->seg[SEG_CS].attr = (uint16_t)((c->seg[SEG_CS].attr & ~0x60u) | (cpl << 5));
+	far_load_cs(c, sel, desc, cpl);
 	flags_materialize(c);
 	c->rflags &= ~(uint64_t)(FL_TF | FL_NT | FL_RF | FL_VM);
 	if (int_gate)
@@ -158,15 +159,39 @@ static void deliver_prot(struct cpu *c, uint8_t v, enum deliver_kind kind, uint6
 	uint16_t sel = (uint16_t)(g >> 16);
 	uint64_t off = (g & 0xffff) | ((g >> 32) & 0xffff0000ull), desc;
 	unsigned size = (type & 8) ? 4 : 2;
-	gate_target(c, sel, ext, &desc);
+	unsigned cpl = gate_target(c, sel, ext, &desc);
 	if (size == 2)
 		off &= 0xffff;
-	push_sized(c, size, cpu_get_rflags(c));
-	push_sized(c, size, c->seg[SEG_CS].sel);
-	push_sized(c, size, ret_rip);
-	if (has_err)
-		push_sized(c, size, err);
-	enter_handler(c, sel, desc, off, int_gate);
+	if (off > desc_limit(desc))
+		cpu_raise(c, EXC_GP, ext ? 1 : 0, true, "handler offset beyond its code segment's limit (SDM Vol. 3A, 6.12.1)");
+	uint64_t fl = cpu_get_rflags(c);
+	if (cpl < c->cpl) {
+		/* To a more privileged ring: its stack from the TSS, and the
+		 * old SS:ESP pushed there first (SDM Vol. 3A, 6.12.1, Figure 6-4). */
+		uint16_t nss;
+		uint64_t nsp, ssd;
+		struct segment nseg;
+		far_tss_stack(c, cpl, 0, &nss, &nsp);
+		ssd = far_check_new_ss(c, nss, cpl, false, EXC_TS);
+		seg_cache_load(&nseg, nss, ssd);
+		unsigned ssize = (nseg.attr & SEGA_DB) ? 4 : 2;
+		nsp = far_push_to(c, &nseg, ssize, nsp, size, c->seg[SEG_SS].sel);
+		nsp = far_push_to(c, &nseg, ssize, nsp, size, c->gpr[RSP] & size_mask(c->stack_size));
+		nsp = far_push_to(c, &nseg, ssize, nsp, size, fl);
+		nsp = far_push_to(c, &nseg, ssize, nsp, size, c->seg[SEG_CS].sel);
+		nsp = far_push_to(c, &nseg, ssize, nsp, size, ret_rip);
+		if (has_err)
+			nsp = far_push_to(c, &nseg, ssize, nsp, size, err);
+		far_load_ss(c, nss, ssd, cpl);
+		reg_put(c, RSP, ssize, nsp);
+	} else {
+		push_sized(c, size, fl);
+		push_sized(c, size, c->seg[SEG_CS].sel);
+		push_sized(c, size, ret_rip);
+		if (has_err)
+			push_sized(c, size, err);
+	}
+	enter_handler(c, sel, desc, off, int_gate, cpl);
 }
 
 /* IA-32e mode, 64-bit IDT (SDM Vol. 3A, 6.14 "Exception and Interrupt Handling in 64-bit Mode"). */
@@ -185,29 +210,40 @@ static void deliver_long(struct cpu *c, uint8_t v, enum deliver_kind kind, uint6
 		cpu_raise(c, EXC_GP, idt_error(v, false), true, "INT n through a gate with DPL < CPL (SDM Vol. 3A, 6.12.1.1)");
 	if (!(lo & (1ull << 47)))
 		cpu_raise(c, EXC_NP, idt_error(v, ext), true, "IDT gate not present (SDM Vol. 3A, 6.14.1)");
-	if (ist)
-		cpu_raise(c, EXC_GP, idt_error(v, ext), true, "IST stack switching is not yet modelled by vtsim (SDM Vol. 3A, 6.14.5)");
 	uint16_t sel = (uint16_t)(lo >> 16);
 	uint64_t off = (lo & 0xffff) | ((lo >> 32) & 0xffff0000ull) | (hi << 32), desc;
-	gate_target(c, sel, ext, &desc);
-	if (!(desc & (1ull << 53)) || (desc & (1ull << 54)))
+	unsigned cpl = gate_target(c, sel, ext, &desc);
+	if (!desc_l(desc) || desc_db(desc))
 		cpu_raise(c, EXC_GP, (sel & 0xfffc) | (ext ? 1 : 0), true,
 			  "64-bit gate must point to a 64-bit code segment (L=1, D=0) (SDM Vol. 3A, 6.14.1)");
 	if (!is_canonical(off))
 		cpu_raise(c, EXC_GP, ext ? 1 : 0, true, "handler address is not canonical (SDM Vol. 3A, 6.14.1)");
-	/* The stack is aligned to 16 bytes and SS:RSP is always pushed (6.14.2). */
-	uint64_t old_rsp = c->gpr[RSP];
-	uint64_t ss = c->seg[SEG_SS].sel;
+	/*
+	 * The new stack (SDM Vol. 3A, 6.14.4 and 6.14.5): an IST entry when
+	 * the gate names one, else the TSS's RSP for a more privileged ring,
+	 * else the current stack. It is aligned to 16 bytes and SS:RSP is
+	 * always pushed; on a ring change SS becomes null with RPL = new CPL.
+	 */
+	uint64_t old_rsp = c->gpr[RSP], nsp = old_rsp;
+	uint16_t nss = c->seg[SEG_SS].sel;
+	if (ist || cpl < c->cpl)
+		far_tss_stack(c, cpl, ist, &nss, &nsp);
+	if (cpl == c->cpl)
+		nss = c->seg[SEG_SS].sel;
+	nsp &= ~0xfull;
 	uint64_t rf = cpu_get_rflags(c), cs = c->seg[SEG_CS].sel;
-	c->gpr[RSP] &= ~0xfull;
-	push(c, 8, ss);
-	push(c, 8, old_rsp);
-	push(c, 8, rf);
-	push(c, 8, cs);
-	push(c, 8, ret_rip);
+	struct segment flat = { 0, 0, 0xffffffff, 0 };
+	nsp = far_push_to(c, &flat, 8, nsp, 8, c->seg[SEG_SS].sel);
+	nsp = far_push_to(c, &flat, 8, nsp, 8, old_rsp);
+	nsp = far_push_to(c, &flat, 8, nsp, 8, rf);
+	nsp = far_push_to(c, &flat, 8, nsp, 8, cs);
+	nsp = far_push_to(c, &flat, 8, nsp, 8, ret_rip);
 	if (has_err)
-		push(c, 8, err);
-	enter_handler(c, sel, desc, off, type == 0x0e);
+		nsp = far_push_to(c, &flat, 8, nsp, 8, err);
+	if (cpl < c->cpl)
+		far_load_ss(c, nss, 0, cpl);
+	c->gpr[RSP] = nsp;
+	enter_handler(c, sel, desc, off, type == 0x0e, cpl);
 }
 
 static void emit_exception(struct cpu *c, enum ev_kind kind, const struct ev_exception *e)

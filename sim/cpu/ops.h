@@ -34,6 +34,15 @@ insn_fn op_push_sreg, op_pop_sreg, op_mov_from_sreg, op_mov_to_sreg;
 insn_fn op_push, op_pop, op_call, op_ret, op_enter, op_leave, op_pushf, op_popf,
 	op_pusha, op_popa;
 
+/* desc.c: sub for VERR/VERW = 0 VERR, 1 VERW */
+insn_fn op_ltr, op_lldt, op_str, op_sldt, op_lar, op_lsl, op_verr_verw, op_arpl;
+
+/* syscall.c */
+insn_fn op_sysenter, op_sysexit, op_syscall, op_sysret, op_swapgs;
+
+/* far.c */
+insn_fn op_jmp_far, op_call_far, op_ret_far, op_iret;
+
 /* branch.c: sub for Jcc = condition code; for LOOPcc 0 LOOP, 1 LOOPE, 2 LOOPNE */
 insn_fn op_jcc, op_jmp, op_loop, op_jcxz;
 extern insn_fn *const op_jcc_tab[16]; /* op_jcc specialised per condition */

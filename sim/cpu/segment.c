@@ -3,13 +3,62 @@
 
 #include "access.h"
 
-bool seg_read_desc(struct cpu *c, uint16_t sel, uint64_t *desc)
+/* Where a selector's descriptor lives: the GDT, or the LDT for TI = 1
+ * (SDM Vol. 3A, 3.4.2 "Segment Selectors"). False if beyond the limit, or
+ * TI = 1 with no usable LDT. */
+static bool desc_addr(const struct cpu *c, uint16_t sel, unsigned size, uint64_t *la)
 {
 	uint32_t off = sel & 0xfff8u;
-	if (off + 7 > c->gdtr.limit)
+	if (sel & 4) {
+		if (!(c->ldtr.attr & SEGA_P) || (c->ldtr.sel & 0xfffc) == 0)
+			return false;
+		if (off + size - 1 > c->ldtr.limit)
+			return false;
+		*la = c->ldtr.base + off;
+		return true;
+	}
+	if (off + size - 1 > c->gdtr.limit)
 		return false;
-	*desc = sys_read(c, c->gdtr.base + off, 8);
+	*la = c->gdtr.base + off;
 	return true;
+}
+
+bool seg_read_desc(struct cpu *c, uint16_t sel, uint64_t *desc)
+{
+	uint64_t la;
+	if (!desc_addr(c, sel, 8, &la))
+		return false;
+	*desc = sys_read(c, la, 8);
+	return true;
+}
+
+bool seg_read_desc16(struct cpu *c, uint16_t sel, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t la;
+	if (!desc_addr(c, sel, 16, &la))
+		return false;
+	*lo = sys_read(c, la, 8);
+	*hi = sys_read(c, la + 8, 8);
+	return true;
+}
+
+void seg_write_desc(struct cpu *c, uint16_t sel, uint64_t desc)
+{
+	uint64_t la;
+	if (desc_addr(c, sel, 8, &la))
+		sys_write(c, la, 8, desc);
+}
+
+/* Loading a segment register sets the descriptor's accessed bit (type bit
+ * 0) in memory if it is clear (SDM Vol. 3A, 3.4.5.1 "Code- and
+ * Data-Segment Descriptor Types"). */
+uint64_t seg_mark_accessed(struct cpu *c, uint16_t sel, uint64_t desc)
+{
+	if (desc_s(desc) && !(desc & (1ull << 40))) {
+		desc |= 1ull << 40;
+		seg_write_desc(c, sel, desc);
+	}
+	return desc;
 }
 
 void seg_cache_load(struct segment *s, uint16_t sel, uint64_t desc)
@@ -51,11 +100,9 @@ void seg_load(struct cpu *c, int seg, uint16_t sel)
 			c->seg[seg].attr = (uint16_t)(c->cpl << 5);
 		return;
 	}
-	if (sel & 4)
-		cpu_raise(c, EXC_GP, err, true, "LDT selectors are not yet modelled by vtsim (SDM Vol. 3A, 3.5.1)");
 	uint64_t d;
 	if (!seg_read_desc(c, sel, &d))
-		cpu_raise(c, EXC_GP, err, true, "selector beyond the GDT limit (SDM Vol. 2A, MOV: protected mode exceptions)");
+		cpu_raise(c, EXC_GP, err, true, "selector beyond the descriptor table limit (SDM Vol. 2A, MOV: protected mode exceptions)");
 	unsigned type = (d >> 40) & 0xf, dpl = (d >> 45) & 3;
 	bool s = d & (1ull << 44), code = type & 8, present = d & (1ull << 47);
 	if (seg == SEG_SS) {
@@ -74,7 +121,7 @@ void seg_load(struct cpu *c, int seg, uint16_t sel)
 		if (!present)
 			cpu_raise(c, EXC_NP, err, true, "segment not present (SDM Vol. 2A, MOV)");
 	}
-	seg_cache_load(&c->seg[seg], sel, d);
+	seg_cache_load(&c->seg[seg], sel, seg_mark_accessed(c, sel, d));
 	if (seg == SEG_SS)
 		cpu_update_mode(c); /* the stack size follows SS.B */
 }

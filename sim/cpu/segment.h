@@ -31,12 +31,29 @@ static inline uint16_t desc_attr(uint64_t d)
 	return (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 12));
 }
 
-/* Read the 8-byte descriptor for sel from the GDT (LDT selectors are not
- * yet supported). Returns false if the selector is beyond the table limit. */
+/* Read the 8-byte descriptor for sel from the GDT or LDT. Returns false if
+ * the selector is beyond the table limit (or names an absent LDT). */
 bool seg_read_desc(struct cpu *c, uint16_t sel, uint64_t *desc);
+/* A 16-byte system descriptor (IA-32e mode: call gates, TSS, LDT). */
+bool seg_read_desc16(struct cpu *c, uint16_t sel, uint64_t *lo, uint64_t *hi);
+/* Write a descriptor back (the busy bit of a TSS, the accessed bit). */
+void seg_write_desc(struct cpu *c, uint16_t sel, uint64_t desc);
+
+/* Descriptor fields (SDM Vol. 3A, 3.4.5). */
+static inline unsigned desc_type(uint64_t d) { return (d >> 40) & 0xf; }
+static inline unsigned desc_dpl(uint64_t d) { return (d >> 45) & 3; }
+static inline bool desc_s(uint64_t d) { return (d >> 44) & 1; }
+static inline bool desc_present(uint64_t d) { return (d >> 47) & 1; }
+static inline bool desc_l(uint64_t d) { return (d >> 53) & 1; }
+static inline bool desc_db(uint64_t d) { return (d >> 54) & 1; }
+static inline bool desc_is_code(uint64_t d) { return desc_s(d) && (desc_type(d) & 8); }
+static inline bool desc_conforming(uint64_t d) { return desc_is_code(d) && (desc_type(d) & 4); }
 
 /* Load DS/ES/FS/GS/SS by selector with the architectural checks (faults). */
 void seg_load(struct cpu *c, int seg, uint16_t sel);
+
+/* Set the accessed bit of a code/data descriptor in its table; returns it. */
+uint64_t seg_mark_accessed(struct cpu *c, uint16_t sel, uint64_t desc);
 
 /* Fill a descriptor cache from a descriptor. */
 void seg_cache_load(struct segment *s, uint16_t sel, uint64_t desc);

@@ -118,6 +118,7 @@ void op_lgdt(struct cpu *c, const struct insn *i)
 
 void op_sgdt(struct cpu *c, const struct insn *i)
 {
+	cpu_umip_check(c, i->sub ? "SIDT" : "SGDT");
 	const struct descriptor_table *t = i->sub ? &c->idtr : &c->gdtr;
 	uint64_t ea = ea_of(c, i);
 	unsigned bsize = c->long64 ? 8 : 4;
