@@ -47,6 +47,7 @@ const char *ev_kind_name(enum ev_kind k)
 		[EV_INTERRUPT] = "interrupt",
 		[EV_IO] = "io",
 		[EV_CODE_INVAL] = "code-inval",
+		[EV_WALK] = "walk",
 		[EV_SHUTDOWN] = "shutdown",
 		[EV_STOP] = "stop",
 	};

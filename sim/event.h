@@ -16,6 +16,7 @@ enum ev_kind {
 	EV_INTERRUPT, /* an external interrupt is being delivered */
 	EV_IO,        /* an IN/OUT reached the port map */
 	EV_CODE_INVAL,/* a write hit decoded code: its blocks were dropped */
+	EV_WALK,      /* a TLB miss walked the page tables (u.walk) */
 	EV_SHUTDOWN,  /* triple fault: the processor stopped */
 	EV_STOP,      /* the run loop returned (HLT, exit port, limit, ...) */
 	EV_KIND_COUNT
@@ -44,6 +45,13 @@ struct ev_insn {
 	uint8_t len;         /* its length in bytes */
 };
 
+struct walk;
+struct ev_walk {
+	uint64_t la;             /* linear address translated */
+	uint8_t access;          /* enum access: 0 read, 1 write, 2 fetch */
+	const struct walk *w;    /* the walk record (paging/walk.h), valid during the callback */
+};
+
 struct ev_code_inval {
 	uint64_t paddr;      /* physical address of the write */
 	unsigned blocks;     /* decoded blocks dropped */
@@ -58,6 +66,7 @@ struct event {
 		struct ev_io io;             /* EV_IO */
 		struct ev_insn insn;         /* EV_INSN */
 		struct ev_code_inval inval;  /* EV_CODE_INVAL */
+		struct ev_walk walk;         /* EV_WALK */
 		int stop;                    /* EV_STOP: enum stop_reason */
 	} u;
 };

@@ -12,6 +12,7 @@
 #include "devices/devices.h"
 #include "ioport.h"
 #include "memory.h"
+#include "paging/walk.h"
 
 struct machine {
 	struct cpu cpu;              /* the processor */
@@ -329,6 +330,35 @@ bool machine_msr_set(struct machine *m, uint32_t msr, uint64_t val)
 const char *machine_msr_name(uint32_t msr)
 {
 	return cpu_msr_name(msr);
+}
+
+bool machine_translate(struct machine *m, uint64_t la, int access, struct walk *w, bool *in_tlb)
+{
+	struct cpu *c = &m->cpu;
+	struct walk_ctx ctx = {
+		.cr0 = c->cr0, .cr3 = c->cr3, .cr4 = c->cr4, .efer = c->efer, .pdpte = c->pdpte,
+		.user = c->cpl == 3, .ac = (cpu_get_rflags(c) & (1u << 18)) != 0,
+	};
+	const struct tlbm *t = access == ACC_EXEC ? &c->itlb : &c->dtlb;
+	uint16_t pcid = cpu_pcid(c);
+	*in_tlb = false;
+	for (unsigned k = 0; t->e && k < t->sets * t->ways; k++) {
+		const struct tlbm_entry *e = &t->e[k];
+		if (e->valid && (e->global || e->pcid == pcid) &&
+		    (la >> e->size_log2) == (e->page >> e->size_log2))
+			*in_tlb = true;
+	}
+	return pg_walk(&m->pm, &ctx, la, (enum access)access, false, w);
+}
+
+void machine_tlb_stats(const struct machine *m, struct tlb_stats *out)
+{
+	const struct cpu *c = &m->cpu;
+	*out = (struct tlb_stats){
+		.itlb_hits = c->itlb.hits, .itlb_misses = c->itlb.misses,
+		.dtlb_hits = c->dtlb.hits, .dtlb_misses = c->dtlb.misses,
+		.walks = c->walks, .walk_refs = c->walk_refs, .psc_hits = c->psc.hits,
+	};
 }
 
 enum stop_reason machine_run(struct machine *m, uint64_t max_insns)

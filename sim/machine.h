@@ -82,6 +82,25 @@ bool machine_msr_get(struct machine *m, uint32_t msr, uint64_t *val);
 bool machine_msr_set(struct machine *m, uint32_t msr, uint64_t val);
 const char *machine_msr_name(uint32_t msr);
 
+/*
+ * Translate a linear address as the CPU would now, without side effects:
+ * no A/D updates, no faults, caches untouched (for debuggers). Fills *w
+ * with every entry read (paging/walk.h) and returns true if the access
+ * would succeed; *in_tlb says whether the TLB model currently holds a
+ * translation for it (which, if the tables changed, may differ from *w).
+ */
+struct walk;
+bool machine_translate(struct machine *m, uint64_t la, int access, struct walk *w, bool *in_tlb);
+
+/* Translation statistics. Misses are exact (each is one walk); hits count
+ * only lookups that reached the model because the simulator's own fast
+ * path (a subset of the model) missed, so they understate real hits. */
+struct tlb_stats {
+	uint64_t itlb_hits, itlb_misses, dtlb_hits, dtlb_misses; /* the TLB model */
+	uint64_t walks, walk_refs, psc_hits;                     /* page walks */
+};
+void machine_tlb_stats(const struct machine *m, struct tlb_stats *out);
+
 /* Run until something stops the CPU, or max_insns more instructions. */
 enum stop_reason machine_run(struct machine *m, uint64_t max_insns);
 /* Ask a running machine to stop after the current instruction (for

@@ -50,7 +50,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
+#ifdef VTSIM_STRESS_TLB
+		printf("vtsim %s (stress-tlb: translation caches flushed after every instruction)\n", PACKAGE_VERSION);
+#else
 		printf("vtsim %s\n", PACKAGE_VERSION);
+#endif
 		return 0;
 	}
 	/* 3. Run the subcommand. */

@@ -21,20 +21,85 @@ static struct walk_ctx walk_ctx_of(const struct cpu *c, int user)
  * Translate la for one access, raising #PF on failure (CR2 = la; SDM Vol.
  * 3A, 4.7), and refill the fast TLB when the page is plain RAM.
  */
+/* A translation left the model: it must leave the fast TLB (and, for
+ * code, the jump cache) too. */
+static void model_evicted(struct cpu *c, const struct tlbm_entry *old, bool code)
+{
+	if (!old->valid)
+		return;
+	if (old->size_log2 > 12) {
+		tlb_flush(&c->tlb);
+	} else {
+		for (int u = 0; u < 2; u++) {
+			*tlb_slot(&c->tlb, u, old->page) = (struct tlb_entry){ TLB_EMPTY, TLB_EMPTY, TLB_EMPTY, 0, 0 };
+			*tlb_islot(&c->tlb, u, old->page) = (struct tlb_entry){ TLB_EMPTY, TLB_EMPTY, TLB_EMPTY, 0, 0 };
+		}
+	}
+	if (code)
+		cpu_flush_jc(c);
+}
+
+static void emit_walk(struct cpu *c, uint64_t la, enum access acc, const struct walk *w)
+{
+	struct event e = { .kind = EV_WALK, .icount = c->icount, .cycles = c->cycles };
+	e.u.walk = (struct ev_walk){ la, (uint8_t)acc, w };
+	ev_emit(c->bus, &e);
+}
+
+/*
+ * Translate with paging on: the architectural TLB first (SDM Vol. 3A,
+ * 4.10.2), whose entry may be stale — exactly as hardware may be — then a
+ * walk that starts below any paging-structure cache hit. A write through
+ * an entry cached with D = 0 walks again to set D (4.8). A #PF also
+ * invalidates what the model holds for the address (4.10.4.1).
+ */
+static uint64_t translate_paged(struct cpu *c, uint64_t la, enum access acc, int user)
+{
+	struct walk_ctx ctx = walk_ctx_of(c, user);
+	struct tlbm *m = acc == ACC_EXEC ? &c->itlb : &c->dtlb;
+	uint16_t pcid = cpu_pcid(c);
+	struct tlbm_entry *e = tlbm_lookup(m, la, pcid);
+	if (e && pg_rights_ok(&ctx, acc, e->user, e->writable, e->nx) && (acc != ACC_WRITE || e->dirty))
+		return e->pa + (la & ((1ull << e->size_log2) - 1));
+	if (e)
+		e->valid = false;
+
+	struct walk w;
+	ctx.psc = &c->psc;
+	ctx.pcid = pcid;
+	bool ok = pg_walk(c->pm, &ctx, la, acc, true, &w);
+	unsigned refs = 0;
+	for (int k = 0; k < w.nrefs; k++)
+		refs += w.refs[k].pa != PDPTE_REGISTER;
+	c->walks++;
+	c->walk_refs += refs;
+	c->cycles += c->cost_tlb_miss + (uint64_t)refs * c->cost_walk_ref;
+	if (ev_wanted(c->bus, EV_WALK))
+		emit_walk(c, la, acc, &w);
+	if (!ok) {
+		tlbm_flush_addr(&c->itlb, la, pcid, true);
+		tlbm_flush_addr(&c->dtlb, la, pcid, true);
+		c->cr2 = la;
+		cpu_raise(c, EXC_PF, w.pfec, true, w.why);
+	}
+	unsigned size_log2 = (unsigned)__builtin_ctzll(w.page_size);
+	struct tlbm_entry n = {
+		.page = la & ~(w.page_size - 1), .pa = w.pa & ~(w.page_size - 1), .pcid = pcid,
+		.size_log2 = (uint8_t)size_log2, .global = w.global, .user = w.user,
+		.writable = w.writable, .nx = w.nx, .dirty = w.dirty,
+	}, old;
+	tlbm_insert(m, &n, &old);
+	model_evicted(c, &old, acc == ACC_EXEC);
+	return w.pa;
+}
+
+/*
+ * Translate la for one access, raising #PF on failure (CR2 = la; SDM Vol.
+ * 3A, 4.7), and refill the fast TLB when the page is plain RAM.
+ */
 static uint64_t translate_as(struct cpu *c, uint64_t la, enum access acc, int user)
 {
-	uint64_t pa;
-	if (!c->paging) {
-		pa = la & 0xffffffffull;
-	} else {
-		struct walk_ctx ctx = walk_ctx_of(c, user);
-		struct walk w;
-		if (!pg_walk(c->pm, &ctx, la, acc, true, &w)) {
-			c->cr2 = la;
-			cpu_raise(c, EXC_PF, w.pfec, true, w.why);
-		}
-		pa = w.pa;
-	}
+	uint64_t pa = c->paging ? translate_paged(c, la, acc, user) : la & 0xffffffffull;
 
 	uint64_t page = pa & PAGE_MASK, lpage = la & PAGE_MASK;
 	uint8_t *host = phys_ram_span(c->pm, page, PAGE_SIZE);

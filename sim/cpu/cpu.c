@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "config.h"
+
 #include "../machine.h"
 #include "decode.h"
 #include "exception.h"
@@ -17,6 +19,15 @@ void cpu_init(struct cpu *c, struct physmem *pm, struct pio_map *pio, struct ev_
 	c->bus = bus;
 	c->deadline = UINT64_MAX; /* no timer until a platform clock arms one */
 	tlb_flush(&c->tlb);
+	const struct tlbm_config *tc = &tlbm_default_config;
+	if (tlbm_init(&c->itlb, "ITLB", tc->itlb_sets, tc->itlb_ways) != 0 ||
+	    tlbm_init(&c->dtlb, "DTLB", tc->dtlb_sets, tc->dtlb_ways) != 0 ||
+	    psc_init(&c->psc, tc->psc_entries) != 0)
+		return; /* leaves c->ic NULL: machine_new reports out of memory */
+	/* Placeholder costs until CPU profiles drive them (estimates): a walk
+	 * reference that hits the data cache, and the miss handling around it. */
+	c->cost_walk_ref = 20;
+	c->cost_tlb_miss = 10;
 	c->ic = icache_new(c);
 	cpu_reset(c);
 }
@@ -25,6 +36,9 @@ void cpu_free(struct cpu *c)
 {
 	icache_free(c->ic);
 	c->ic = NULL;
+	tlbm_free(&c->itlb);
+	tlbm_free(&c->dtlb);
+	psc_free(&c->psc);
 }
 
 /*
@@ -116,6 +130,34 @@ void cpu_flush_jc(struct cpu *c)
 
 void cpu_flush_tlb(struct cpu *c)
 {
+	cpu_tlb_invalidate(c, TLBI_ALL, 0, 0);
+}
+
+uint16_t cpu_pcid(const struct cpu *c)
+{
+	return (c->cr4 & (1ull << 17)) ? (uint16_t)(c->cr3 & 0xfff) : 0;
+}
+
+void cpu_tlb_invalidate(struct cpu *c, enum tlb_inval kind, uint64_t la, uint16_t pcid)
+{
+	struct tlbm *t[2] = { &c->itlb, &c->dtlb };
+	if (!c->itlb.e) /* not initialised (out of memory in cpu_init) */
+		goto fast;
+	for (int k = 0; k < 2; k++) {
+		switch (kind) {
+		case TLBI_NONE: break;
+		case TLBI_ALL: tlbm_flush_all(t[k]); break;
+		case TLBI_NONGLOBAL: tlbm_flush_nonglobal(t[k]); break;
+		case TLBI_PCID: tlbm_flush_pcid(t[k], pcid); break;
+		case TLBI_ADDR: tlbm_flush_addr(t[k], la, pcid, true); break;
+		case TLBI_ADDR_PCID: tlbm_flush_addr(t[k], la, pcid, false); break;
+		}
+	}
+	if (kind == TLBI_ALL || kind == TLBI_NONGLOBAL)
+		psc_flush(&c->psc);
+	else if (kind != TLBI_NONE)
+		psc_flush_pcid(&c->psc, pcid);
+fast:
 	tlb_flush(&c->tlb);
 	cpu_flush_jc(c);
 }
@@ -146,6 +188,12 @@ static void emit_insn(struct cpu *c, const struct insn *i, uint64_t rip)
 	e.u.insn = (struct ev_insn){ rip, i->len };
 	ev_emit(c->bus, &e);
 }
+
+#ifdef VTSIM_STRESS_TLB
+#define STRESS_TLB 1 /* one instruction at a time, caches flushed after each */
+#else
+#define STRESS_TLB 0
+#endif
 
 /* The jump-cache slot for linear address la. */
 static inline struct jc_entry *jc_slot(struct cpu *c, uint64_t la)
@@ -223,6 +271,9 @@ static void run_block_exact(struct cpu *c, const struct insn *i, const struct in
 		c->cycles += i->cost;
 		if (emit)
 			emit_insn(c, i, rip);
+#ifdef VTSIM_STRESS_TLB
+		cpu_tlb_invalidate(c, TLBI_ALL, 0, 0); /* configure --enable-stress-tlb */
+#endif
 		i++;
 		if ((c->attn & ~ATTN_INSN_EV) || c->rip != fall)
 			break;
@@ -340,7 +391,7 @@ int cpu_run(struct cpu *c, uint64_t max)
 		c->attn &= ~ATTN_REFETCH;
 		uint64_t budget = limit - c->icount;
 		const struct insn *i = b->insns, *end = i + (b->n < budget ? b->n : budget);
-		if ((c->attn & ATTN_INSN_EV) || b->n > budget)
+		if ((c->attn & ATTN_INSN_EV) || b->n > budget || STRESS_TLB)
 			run_block_exact(c, i, end, c->attn & ATTN_INSN_EV);
 		else
 			run_blocks(c, b, limit);

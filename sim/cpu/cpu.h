@@ -10,6 +10,7 @@
 #include "../ioport.h"
 #include "../memory.h"
 #include "../paging/tlb.h"
+#include "../paging/tlbmodel.h"
 
 struct icache;
 struct insn;
@@ -198,7 +199,12 @@ struct cpu {
 	uint64_t ip_mask;            /* 0xFFFF, 0xFFFFFFFF or ~0 */
 
 	/* Memory access. */
-	struct tlb tlb;              /* the fast translation cache */
+	struct tlb tlb;              /* the fast translation cache (a subset of the model) */
+	struct tlbm itlb, dtlb;      /* the architectural TLBs of the CPU profile */
+	struct psc psc;              /* paging-structure caches */
+	uint64_t walks, walk_refs;   /* page walks and their memory references */
+	uint32_t cost_walk_ref;      /* cycles per walk memory reference */
+	uint32_t cost_tlb_miss;      /* cycles added by a TLB miss, besides the references */
 	struct physmem *pm;          /* physical memory map */
 	struct pio_map *pio;         /* port-I/O map */
 	struct ev_bus *bus;          /* event bus */
@@ -280,6 +286,23 @@ void cpu_retire_one(struct cpu *c, uint64_t rip, const struct insn *i);
 
 /* Flush every cached translation and decoded-block lookup. */
 void cpu_flush_tlb(struct cpu *c);
+
+/*
+ * Invalidations as the SDM defines them (Vol. 3A, 4.10.4.1), applied to the
+ * TLB model and the paging-structure caches; the fast TLB and jump cache
+ * are always emptied.
+ */
+enum tlb_inval {
+	TLBI_NONE,         /* the model keeps everything (MOV CR3 with bit 63 set) */
+	TLBI_ALL,          /* everything, global entries too (CR4 changes, INVPCID 2) */
+	TLBI_NONGLOBAL,    /* every PCID, globals kept (INVPCID 3; MOV CR3 with PCIDE=0) */
+	TLBI_PCID,         /* non-global entries of one PCID (MOV CR3, INVPCID 1) */
+	TLBI_ADDR,         /* one address, globals too (INVLPG) */
+	TLBI_ADDR_PCID,    /* one address in one PCID, globals kept (INVPCID 0) */
+};
+void cpu_tlb_invalidate(struct cpu *c, enum tlb_inval kind, uint64_t la, uint16_t pcid);
+/* The PCID translations are tagged with now (CR3[11:0] with CR4.PCIDE). */
+uint16_t cpu_pcid(const struct cpu *c);
 /* A device changed an interrupt line or a timer: the CPU looks at it
  * after the current instruction. */
 void cpu_poke(struct cpu *c);

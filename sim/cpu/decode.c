@@ -112,7 +112,7 @@ static const struct op_row op_table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
 	RE(GETSEC, op_absent, 0),
 	/* sysreg.c, cpuid.c */
 	RE(CLTS, op_clts, 0), RE(LMSW, op_lmsw, 0), R(SMSW, op_smsw, 0),
-	RE(INVLPG, op_invlpg, 0), R(WBINVD, op_wbinvd, 0), R(INVD, op_wbinvd, 0),
+	RE(INVLPG, op_invlpg, 0), RE(INVPCID, op_invpcid, 0), R(WBINVD, op_wbinvd, 0), R(INVD, op_wbinvd, 0),
 	R(RDTSC, op_rdtsc, 0), R(RDTSCP, op_rdtsc, 1), R(RDPMC, op_rdpmc, 0),
 	RE(RDMSR, op_rdmsr, 0), RE(WRMSR, op_wrmsr, 0), RC(CPUID, op_cpuid, 0, 20),
 };

@@ -102,6 +102,7 @@ const char *cpu_write_cr0(struct cpu *c, uint64_t v)
 const char *cpu_write_cr3(struct cpu *c, uint64_t v)
 {
 	bool pcide = c->cr4 & CR4_PCIDE;
+	bool keep = pcide && (v >> 63); /* the no-flush hint (SDM Vol. 3A, 4.10.4.1) */
 	if (c->efer & EFER_LMA) {
 		uint64_t addr = pcide ? v & ~(1ull << 63) : v;
 		if (addr >> VT_MAXPHYADDR)
@@ -119,7 +120,14 @@ const char *cpu_write_cr3(struct cpu *c, uint64_t v)
 			c->pdpte[i] = pd[i];
 	}
 	c->cr3 = v;
-	cpu_flush_tlb(c);
+	/* MOV to CR3 invalidates the non-global entries of the new PCID (all
+	 * PCIDs when CR4.PCIDE = 0), unless bit 63 asked it not to. */
+	if (keep)
+		cpu_tlb_invalidate(c, TLBI_NONE, 0, 0);
+	else if (pcide)
+		cpu_tlb_invalidate(c, TLBI_PCID, 0, cpu_pcid(c));
+	else
+		cpu_tlb_invalidate(c, TLBI_NONGLOBAL, 0, 0);
 	return NULL;
 }
 
@@ -278,8 +286,17 @@ void op_smsw(struct cpu *c, const struct insn *i)
 void op_invlpg(struct cpu *c, const struct insn *i)
 {
 	need_cpl0(c, "INVLPG at CPL > 0 (SDM Vol. 2A, INVLPG)");
-	(void)i;
-	cpu_flush_tlb(c);
+	uint64_t ea = ea_of(c, i), la;
+	if (c->long64) {
+		la = ea + (i->seg >= SEG_FS ? c->seg[i->seg].base : 0);
+		if (!is_canonical(la))
+			return; /* no operation */
+	} else {
+		la = (c->seg[i->seg].base + ea) & 0xffffffffull;
+	}
+	/* The page's entries, global ones too, and the paging-structure
+	 * caches of the current PCID (SDM Vol. 3A, 4.10.4.1). */
+	cpu_tlb_invalidate(c, TLBI_ADDR, la, cpu_pcid(c));
 }
 
 /* WBINVD / INVD: vtsim models no caches, so only the privilege check remains. */
@@ -346,4 +363,33 @@ void op_rdpmc(struct cpu *c, const struct insn *i)
 {
 	(void)i;
 	cpu_raise_gp0(c, "RDPMC: vtsim implements no performance-monitoring counters (SDM Vol. 2B, RDPMC)");
+}
+
+/*
+ * INVPCID r64/r32, m128 (SDM Vol. 2A, INVPCID): the descriptor holds a
+ * PCID (bits 11:0) and a linear address (bits 127:64). Types: 0 one
+ * address in one PCID, 1 one PCID, 2 all including globals, 3 all but
+ * globals. Invalid types, a PCID above 0 with CR4.PCIDE = 0 for type 0/1,
+ * reserved descriptor bits and a non-canonical type-0 address are #GP(0).
+ */
+void op_invpcid(struct cpu *c, const struct insn *i)
+{
+	if (c->cpl != 0)
+		cpu_raise_gp0(c, "INVPCID at CPL > 0 (SDM Vol. 2A, INVPCID)");
+	if (!(c->cr0 & CR0_PE))
+		cpu_raise_ud(c, "INVPCID in real-address mode (SDM Vol. 2A, INVPCID)");
+	uint64_t type = reg_get(c, i->op[0].reg, c->long64 ? 8 : 4);
+	uint64_t ea = ea_of(c, i);
+	uint64_t lo = mem_read(c, i->seg, ea, 8);
+	uint64_t la = mem_read(c, i->seg, (ea + 8) & size_mask(i->asz), 8);
+	if (type > 3)
+		cpu_raise_gp0(c, "INVPCID type > 3 (SDM Vol. 2A, INVPCID)");
+	if (lo >> 12)
+		cpu_raise_gp0(c, "INVPCID descriptor bits 63:12 must be 0 (SDM Vol. 2A, INVPCID)");
+	if (type < 2 && !(c->cr4 & CR4_PCIDE) && (lo & 0xfff))
+		cpu_raise_gp0(c, "INVPCID of a PCID other than 0 with CR4.PCIDE=0 (SDM Vol. 2A, INVPCID)");
+	if (type == 0 && !is_canonical(la))
+		cpu_raise_gp0(c, "INVPCID type 0 with a non-canonical address (SDM Vol. 2A, INVPCID)");
+	static const enum tlb_inval kinds[4] = { TLBI_ADDR_PCID, TLBI_PCID, TLBI_ALL, TLBI_NONGLOBAL };
+	cpu_tlb_invalidate(c, kinds[type], la, (uint16_t)(lo & 0xfff));
 }

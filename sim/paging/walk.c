@@ -19,6 +19,7 @@
 #define PTE_A (1ull << 5)
 #define PTE_D (1ull << 6)
 #define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
 #define PTE_XD (1ull << 63)
 #define EFER_NXE_BIT (1ull << 11)
 
@@ -88,6 +89,12 @@ static bool check_rights(const struct walk_ctx *ctx, enum access acc, struct wal
 	return true;
 }
 
+bool pg_rights_ok(const struct walk_ctx *ctx, enum access acc, bool user, bool writable, bool nx)
+{
+	struct walk w = { .user = user, .writable = writable, .nx = nx };
+	return check_rights(ctx, acc, &w, 0);
+}
+
 /* Set A in every entry read and D in the leaf for writes (SDM Vol. 3A, 4.8). */
 static void update_ad(struct physmem *pm, struct walk *w, enum access acc, enum paging_mode mode)
 {
@@ -131,6 +138,66 @@ static bool walk_32bit(struct physmem *pm, const struct walk_ctx *ctx, uint64_t 
 }
 
 /*
+ * Paging-structure caches (SDM Vol. 3A, 4.10.3): a PML4E, PDPTE or PDE
+ * cache entry maps the linear-address bits above what that entry covers
+ * to the physical address of the next table and the rights accumulated so
+ * far, so a walk can skip the levels above it. vtsim fills them from
+ * successful walks only (an entry that led to a fault is not cached).
+ */
+static struct psc_entry *psc_find(struct psc *p, uint16_t pcid, int level, uint64_t la)
+{
+	unsigned shift = 12 + 9 * (unsigned)(level - 1);
+	uint64_t key = la >> shift;
+	struct psc_entry *e = p->e[level - 2];
+	for (unsigned i = 0; i < p->size; i++)
+		if (e[i].valid && e[i].pcid == pcid && e[i].key == key)
+			return &e[i];
+	return NULL;
+}
+
+static void psc_fill(struct psc *p, uint16_t pcid, int level, uint64_t la, uint64_t table,
+		     const struct walk *w)
+{
+	if (!p->size || psc_find(p, pcid, level, la))
+		return;
+	struct psc_entry *e = p->e[level - 2];
+	unsigned victim = 0;
+	for (unsigned i = 0; i < p->size; i++) {
+		if (!e[i].valid) {
+			victim = i;
+			break;
+		}
+		if (e[i].lru < e[victim].lru)
+			victim = i;
+	}
+	e[victim] = (struct psc_entry){
+		.key = la >> (12 + 9 * (unsigned)(level - 1)), .table = table, .lru = ++p->tick,
+		.pcid = pcid, .valid = true, .user = w->user, .writable = w->writable, .nx = w->nx,
+		.level = (uint8_t)level,
+	};
+}
+
+/* Start a walk from the deepest cached level that matches. */
+static void psc_start(const struct walk_ctx *ctx, uint64_t la, struct walk *w, int *level,
+		      uint64_t *table)
+{
+	for (int l = 2; l <= 4 && l < *level; l++) {
+		struct psc_entry *e = psc_find(ctx->psc, ctx->pcid, l, la);
+		if (e) {
+			e->lru = ++ctx->psc->tick;
+			ctx->psc->hits++;
+			*level = l - 1;
+			*table = e->table;
+			w->user = e->user;
+			w->writable = e->writable;
+			w->nx = e->nx;
+			w->psc_level = l;
+			return;
+		}
+	}
+}
+
+/*
  * PAE, 4-level and 5-level paging share one loop over 64-bit entries.
  * PAE starts at the PDPTE (level 3): from the four PDPTE registers the CPU
  * loaded with CR3 (SDM Vol. 3A, 4.4.1 "PDPTE Registers") — no memory
@@ -147,6 +214,8 @@ static bool walk_64(struct physmem *pm, const struct walk_ctx *ctx, uint64_t la,
 
 	w->writable = true;
 	w->user = true;
+	if (ctx->psc && mode != PG_PAE)
+		psc_start(ctx, la, w, &level, &table);
 	for (; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
 		uint64_t idx = mode == PG_PAE && level == 3 ? (la >> 30) & 3 : (la >> shift) & 511;
@@ -193,6 +262,8 @@ static bool walk_64(struct physmem *pm, const struct walk_ctx *ctx, uint64_t la,
 			return check_rights(ctx, acc, w, pfec);
 		}
 		table = e & ADDR_MASK;
+		if (ctx->psc && level >= 2 && level <= 4 && mode != PG_PAE)
+			psc_fill(ctx->psc, ctx->pcid, level, la, table, w);
 	}
 	return fail(w, pfec, "walk ended without a leaf");
 }
@@ -212,6 +283,11 @@ bool pg_walk(struct physmem *pm, const struct walk_ctx *ctx, uint64_t la,
 		pfec |= PFEC_I;
 	bool ok = mode == PG_32BIT ? walk_32bit(pm, ctx, la, acc, w, pfec)
 				   : walk_64(pm, ctx, la, acc, w, pfec, mode);
+	if (ok && w->nrefs > 0) {
+		uint64_t leaf = w->refs[w->nrefs - 1].entry;
+		w->global = (leaf & PTE_G) && (ctx->cr4 & (1ull << 7));
+		w->dirty = (leaf & PTE_D) || (set_ad && acc == ACC_WRITE);
+	}
 	if (ok && set_ad)
 		update_ad(pm, w, acc, mode);
 	return ok;

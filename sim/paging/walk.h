@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "../memory.h"
+#include "tlbmodel.h"
 
 /* Kinds of access, as the #PF error code and the permission checks see them. */
 enum access { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
@@ -24,6 +25,8 @@ enum access { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
 struct walk_ctx {
 	uint64_t cr0, cr3, cr4, efer; /* paging controls */
 	const uint64_t *pdpte;        /* PAE: the 4 PDPTE registers, or NULL to read memory */
+	struct psc *psc;              /* paging-structure caches to use and fill, or NULL */
+	uint16_t pcid;                /* their tag */
 	bool user;                    /* user-mode access (CPL 3, not implicit supervisor) */
 	bool ac;                      /* RFLAGS.AC, for SMAP */
 };
@@ -46,14 +49,21 @@ struct walk {
 	bool writable;            /* R/W = 1 at every level */
 	bool user;                /* U/S = 1 at every level */
 	bool nx;                  /* XD = 1 at some level (with NXE) */
+	bool global;              /* the leaf has G = 1 and CR4.PGE = 1 */
+	bool dirty;               /* the leaf's D flag (after this walk's update) */
 	bool fault;               /* the walk ended in #PF */
 	uint32_t pfec;            /* its error code */
 	const char *why;          /* explanation of the fault, with SDM section */
+	int psc_level;            /* the walk started from a cached entry of this level, or 0 */
 	int nrefs;                /* entries read */
 	struct walk_ref refs[5];  /* the entries, top level first */
 };
 
 enum paging_mode pg_mode(const struct walk_ctx *ctx);
+
+/* The access-rights check of a translation whose combined rights are
+ * known (SDM Vol. 3A, 4.6): for translations taken from a TLB. */
+bool pg_rights_ok(const struct walk_ctx *ctx, enum access acc, bool user, bool writable, bool nx);
 const char *pg_mode_name(enum paging_mode m);
 
 /*
