@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "../machine.h"
+#include "access.h"
 #include "decode.h"
 #include "exception.h"
 #include "flags.h"
@@ -264,6 +265,10 @@ static void run_block_exact(struct cpu *c, const struct insn *i, const struct in
 {
 	while (i < end) {
 		uint64_t rip = c->rip, fall = (rip + i->len) & c->ip_mask;
+#ifdef VTSIM_STRESS_TLB
+		/* Every fetch translates afresh when nothing stays cached. */
+		(void)cpu_fetch_translate(c, fetch_la(c));
+#endif
 		c->next_rip = fall;
 		i->fn(c, i);
 		c->rip = c->next_rip;

@@ -1,6 +1,8 @@
 /* test_tlb.c - the TLB model: walk records, paging-structure caches, side-effect-free translation. */
 #include <criterion/criterion.h>
 
+#include "config.h"
+
 #include "../../sim/paging/walk.h"
 #include "helpers.h"
 
@@ -53,6 +55,9 @@ static const uint8_t two_loads[] = {
 
 Test(tlb, walk_records_and_paging_structure_caches)
 {
+#ifdef VTSIM_STRESS_TLB
+	cr_skip_test("counts cached translations; this build flushes them after every instruction");
+#endif
 	struct machine *m = tables();
 	struct walks w = { 0 };
 	cr_assert_geq(machine_subscribe(m, EVB(EV_WALK), on_walk, &w), 0);
@@ -97,7 +102,9 @@ Test(tlb, translate_has_no_side_effects)
 	/* After the guest touches it, the TLB model holds it and A is set. */
 	cr_assert_eq(tm_run_bytes(m, two_loads, 7), STOP_HLT);
 	cr_assert(machine_translate(m, LA, ACC_READ, &w, &in_tlb));
-	cr_assert(in_tlb);
+#ifndef VTSIM_STRESS_TLB
+	cr_assert(in_tlb); /* a stress build has already flushed it */
+#endif
 	cr_assert_neq(tm_peek(m, PT, 8) & 0x20, 0);
 	machine_free(m);
 }
