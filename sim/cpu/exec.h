@@ -8,9 +8,9 @@
 #include "insn.h"
 #include "ops.h"
 
-/* I/O-sensitive instructions need CPL <= IOPL in protected mode (system.c;
- * the TSS I/O permission bitmap comes with the system-architecture work). */
-void cpu_io_check(struct cpu *c, const char *why);
+/* IN/OUT/INS/OUTS permission: CPL <= IOPL, else the TSS I/O permission
+ * bit map (system.c); #GP(0) when denied. */
+void cpu_io_check(struct cpu *c, uint16_t port, unsigned size);
 /* Tell EV_IO listeners about one port access (system.c). */
 void cpu_io_event(struct cpu *c, uint16_t port, unsigned size, bool write, uint32_t v);
 

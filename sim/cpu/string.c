@@ -98,10 +98,8 @@ static bool scas_elem(struct cpu *c, const struct insn *i, uint64_t si, uint64_t
  * INS: port DX -> ES:rDI. The destination is checked for writing (the
  * read half of a read-modify-write) before the port is read, so a
  * faulting iteration does not consume device input and the restart
- * reads it again. The I/O permission checks (when CPL > IOPL, the TSS
- * I/O permission bit map decides; SDM Vol. 1, "I/O Permission Bit Map")
- * come with the system-architecture work; until then every port is
- * accessible.
+ * reads it again. I/O permission (CPL <= IOPL, or the TSS I/O permission
+ * bit map) is checked once, in op_ins, before the first element.
  */
 static bool ins_elem(struct cpu *c, const struct insn *i, uint64_t si, uint64_t di)
 {
@@ -114,7 +112,7 @@ static bool ins_elem(struct cpu *c, const struct insn *i, uint64_t si, uint64_t 
 	return false;
 }
 
-/* OUTS: seg:rSI -> port DX (no I/O permission checks yet, as for INS). */
+/* OUTS: seg:rSI -> port DX (I/O permission checked in op_outs). */
 static bool outs_elem(struct cpu *c, const struct insn *i, uint64_t si, uint64_t di)
 {
 	(void)di;
@@ -206,12 +204,12 @@ void op_scas(struct cpu *c, const struct insn *i)
 
 void op_ins(struct cpu *c, const struct insn *i)
 {
-	cpu_io_check(c, "INS with CPL > IOPL and no I/O bitmap modelled yet (SDM Vol. 1, 19.5.1)");
+	cpu_io_check(c, (uint16_t)c->gpr[RDX], i->osz);
 	str_run(c, i, STR_INS);
 }
 
 void op_outs(struct cpu *c, const struct insn *i)
 {
-	cpu_io_check(c, "OUTS with CPL > IOPL and no I/O bitmap modelled yet (SDM Vol. 1, 19.5.1)");
+	cpu_io_check(c, (uint16_t)c->gpr[RDX], i->osz);
 	str_run(c, i, STR_OUTS);
 }

@@ -24,18 +24,44 @@ void op_hlt(struct cpu *c, const struct insn *i)
 
 /*
  * CLI/STI in protected mode need CPL <= IOPL (SDM Vol. 2A, CLI, Table 3-7);
- * the virtual-interrupt variants (CR4.PVI/VME) are not modelled yet.
- * STI's one-instruction interrupt shadow matters once interrupts arrive.
+ * the virtual-interrupt variants (CR4.PVI/VME) are not modelled.
+ * STI's one-instruction interrupt shadow is in the run loop.
  */
 static void need_iopl(struct cpu *c, const char *why)
 {
-	cpu_io_check(c, why);
-}
-
-void cpu_io_check(struct cpu *c, const char *why)
-{
 	if ((c->cr0 & CR0_PE) && c->cpl > ((c->rflags >> 12) & 3))
 		cpu_raise_gp0(c, why);
+}
+
+/*
+ * I/O-sensitive instructions (IN, OUT, INS, OUTS) in protected mode: with
+ * CPL <= IOPL every port is open; otherwise the I/O permission bit map in
+ * the TSS decides — every bit for the ports accessed must be 0, and a map
+ * beyond the TSS limit means no access (SDM Vol. 1, 19.5.2 "I/O Permission
+ * Bit Map"). Called before the access.
+ */
+void cpu_io_check(struct cpu *c, uint16_t port, unsigned size)
+{
+	if (!(c->cr0 & CR0_PE) || c->cpl <= ((c->rflags >> 12) & 3))
+		return;
+	const struct segment *tr = &c->tr;
+	unsigned type = tr->attr & 0xf;
+	if ((type != 0x9 && type != 0xb) || tr->limit < 0x67) {
+		snprintf(c->why, sizeof c->why, "port 0x%x with CPL > IOPL and no 32/64-bit TSS to hold an I/O bit map (SDM Vol. 1, 19.5.2)", port);
+		cpu_raise_gp0(c, c->why);
+	}
+	uint32_t base = (uint32_t)sys_read(c, tr->base + 0x66, 2);
+	uint32_t first = base + port / 8, last = base + (port + size - 1) / 8;
+	if (last > tr->limit) {
+		snprintf(c->why, sizeof c->why, "port 0x%x with CPL > IOPL: beyond the I/O permission bit map (SDM Vol. 1, 19.5.2)", port);
+		cpu_raise_gp0(c, c->why);
+	}
+	uint32_t bits = (uint32_t)sys_read(c, tr->base + first, last > first ? 2 : 1);
+	uint32_t mask = ((1u << size) - 1) << (port & 7);
+	if (bits & mask) {
+		snprintf(c->why, sizeof c->why, "port 0x%x with CPL > IOPL and its I/O permission bit set (SDM Vol. 1, 19.5.2)", port);
+		cpu_raise_gp0(c, c->why);
+	}
 }
 
 void op_cli(struct cpu *c, const struct insn *i)
@@ -68,9 +94,9 @@ void cpu_io_event(struct cpu *c, uint16_t port, unsigned size, bool write, uint3
  * with the TSS (SDM Vol. 1, 19.5); until then they need CPL <= IOPL. */
 void op_in(struct cpu *c, const struct insn *i)
 {
-	need_iopl(c, "IN with CPL > IOPL and no I/O bitmap modelled yet (SDM Vol. 1, 19.5.1)");
 	unsigned size = i->op[0].size;
 	uint16_t port = i->op[1].kind == OPK_IMM ? (uint16_t)(i->imm & 0xff) : (uint16_t)c->gpr[RDX];
+	cpu_io_check(c, port, size);
 	uint32_t v = pio_in(c->pio, port, size);
 	cpu_io_event(c, port, size, false, v);
 	reg_put(c, RAX, size, v);
@@ -78,9 +104,9 @@ void op_in(struct cpu *c, const struct insn *i)
 
 void op_out(struct cpu *c, const struct insn *i)
 {
-	need_iopl(c, "OUT with CPL > IOPL and no I/O bitmap modelled yet (SDM Vol. 1, 19.5.1)");
 	unsigned size = i->op[1].size;
 	uint16_t port = i->op[0].kind == OPK_IMM ? (uint16_t)(i->imm & 0xff) : (uint16_t)c->gpr[RDX];
+	cpu_io_check(c, port, size);
 	uint32_t v = (uint32_t)reg_get(c, RAX, size);
 	cpu_io_event(c, port, size, true, v);
 	pio_out(c->pio, port, size, v);
