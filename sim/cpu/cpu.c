@@ -392,6 +392,19 @@ int cpu_run(struct cpu *c, uint64_t max)
 			c->stop = STOP_MAX_INSNS;
 			break;
 		}
+		if (c->rflags & FL_TF) {
+			/* Single-step (SDM Vol. 3A, 18.3.1.4): an instruction that
+			 * starts with TF = 1 is followed by a #DB trap, BS in DR6. */
+			const struct block *b = next_block(c);
+			c->attn &= ~ATTN_REFETCH;
+			uint64_t before = c->icount;
+			run_block_exact(c, b->insns, b->insns + 1, c->attn & ATTN_INSN_EV);
+			if (c->icount != before && !c->halted) {
+				c->dr[6] |= 1ull << 14;
+				exc_deliver_trap(c, EXC_DB, "single-step trap: the instruction began with RFLAGS.TF=1 (SDM Vol. 3A, 18.3.1.4)");
+			}
+			continue;
+		}
 		const struct block *b = next_block(c);
 		c->attn &= ~ATTN_REFETCH;
 		uint64_t budget = limit - c->icount;

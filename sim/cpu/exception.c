@@ -53,6 +53,14 @@ void exc_deliver_external(struct cpu *c, uint8_t vector)
 	exc_deliver_pending(c);
 }
 
+void exc_deliver_trap(struct cpu *c, uint8_t vector, const char *why)
+{
+	c->pending = (struct ev_exception){ .vector = vector, .rip = c->rip, .why = why, .insn = "" };
+	c->pending_soft = false;
+	c->pending_ext = false;
+	exc_deliver_pending(c);
+}
+
 void exc_soft_int(struct cpu *c, const struct insn *i, uint8_t vector)
 {
 	c->pending = (struct ev_exception){ .vector = vector, .rip = c->rip, .why = "", .insn = "" };

@@ -20,6 +20,10 @@ void exc_deliver_pending(struct cpu *c);
  * instructions by the run loop, inside its catch point). */
 void exc_deliver_external(struct cpu *c, uint8_t vector);
 
+/* Deliver a trap-class exception (no error code) now, with RIP already
+ * past the instruction that caused it (called by the run loop). */
+void exc_deliver_trap(struct cpu *c, uint8_t vector, const char *why);
+
 /* Raise a software interrupt (INT n / INT3 / INTO) from handler i. */
 __attribute__((noreturn)) void exc_soft_int(struct cpu *c, const struct insn *i, uint8_t vector);
 
