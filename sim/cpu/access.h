@@ -23,9 +23,11 @@ void sys_write(struct cpu *c, uint64_t la, unsigned size, uint64_t v);
 /* Raised by segmentation: #GP(0), or #SS(0) for the stack segment. */
 __attribute__((noreturn)) void seg_fault(struct cpu *c, int seg, uint64_t off, const char *why);
 
-static inline bool is_canonical(uint64_t la)
+/* Canonical for the current linear-address width: bits 63 down to the
+ * width - 1 all equal, i.e. la + 2^(width-1) < 2^width. */
+static inline bool is_canonical_c(const struct cpu *c, uint64_t la)
 {
-	return (uint64_t)((int64_t)(la << 16) >> 16) == la;
+	return ((la + c->canon_half) >> c->canon_bits) == 0;
 }
 
 /*
@@ -39,8 +41,8 @@ static inline uint64_t seg_linear(struct cpu *c, int seg, uint64_t off, unsigned
 		uint64_t la = off + (seg >= SEG_FS ? c->seg[seg].base : 0);
 		/* Every byte must be canonical, not only the first: x is canonical
 		 * iff x + 2^47 < 2^48 (bits 63:47 all equal). */
-		const uint64_t half = 1ull << 47;
-		if (__builtin_expect(((la + half) | (la + size - 1 + half)) >> 48, 0))
+		const uint64_t half = c->canon_half;
+		if (__builtin_expect(((la + half) | (la + size - 1 + half)) >> c->canon_bits, 0))
 			seg_fault(c, seg, off, "non-canonical address in 64-bit mode (SDM Vol. 3A, 3.3.7.1 \"Canonical Addressing\")");
 		return la;
 	}

@@ -19,6 +19,7 @@ void cpu_init(struct cpu *c, struct physmem *pm, struct pio_map *pio, struct ev_
 	c->pio = pio;
 	c->bus = bus;
 	c->deadline = UINT64_MAX; /* no timer until a platform clock arms one */
+	c->cycle_limit = UINT64_MAX;
 	tlb_flush(&c->tlb);
 	const struct tlbm_config *tc = &tlbm_default_config;
 	if (tlbm_init(&c->itlb, "ITLB", tc->itlb_sets, tc->itlb_ways) != 0 ||
@@ -114,6 +115,11 @@ void cpu_update_mode(struct cpu *c)
 		c->cpl = cs->sel & 3;
 	c->stack_size = c->long64 ? 8 : (pe && (c->seg[SEG_SS].attr & SEGA_DB)) ? 4 : 2;
 	c->ip_mask = c->long64 ? ~0ull : c->code_size == 4 ? 0xffffffffull : 0xffff;
+	/* Canonical addresses are 48 bits wide, 57 with 5-level paging
+	 * (SDM Vol. 1, 3.3.7.1; Vol. 3A, 4.5). */
+	bool la57 = (c->efer & EFER_LMA) && (c->cr4 & CR4_LA57);
+	c->canon_bits = la57 ? 57 : 48;
+	c->canon_half = 1ull << (c->canon_bits - 1);
 	c->attn |= ATTN_REFETCH;
 	cpu_flush_jc(c);
 }
@@ -356,6 +362,10 @@ int cpu_run(struct cpu *c, uint64_t max)
 			break;
 		}
 		c->attn &= ~ATTN_EVENT;
+		if (c->cycles >= c->cycle_limit) {
+			c->stop = STOP_MAX_CYCLES;
+			break;
+		}
 		/* Time: fire the device timers that are due. */
 		if (c->cycles >= c->deadline && c->plat.tick)
 			c->plat.tick(c->plat.opaque, c->cycles);
@@ -370,6 +380,7 @@ int cpu_run(struct cpu *c, uint64_t max)
 		/* INTR: taken between instructions when RFLAGS.IF = 1 (6.8.1). */
 		if ((c->rflags & FL_IF) && c->plat.intr_pending && c->plat.intr_pending(c->plat.opaque) >= 0) {
 			c->halted = false;
+			c->idle_wakeups = 0;
 			exc_deliver_external(c, c->plat.intr_ack(c->plat.opaque));
 			continue;
 		}
@@ -380,9 +391,13 @@ int cpu_run(struct cpu *c, uint64_t max)
 				c->stop = STOP_HLT;
 				break;
 			}
-			if (c->deadline != UINT64_MAX) {
-				if (c->cycles < c->deadline)
-					c->cycles = c->deadline;
+			/* A timer that fires a million times without an interrupt
+			 * getting through (masked, or nobody listening) means the
+			 * wait will not end: stop rather than spin the host. */
+			if (c->deadline != UINT64_MAX && ++c->idle_wakeups <= 1000000) {
+				uint64_t to = c->deadline < c->cycle_limit ? c->deadline : c->cycle_limit;
+				if (c->cycles < to)
+					c->cycles = to;
 				continue;
 			}
 			c->stop = STOP_HLT_IDLE;

@@ -197,6 +197,8 @@ struct cpu {
 	bool paging;                 /* CR0.PG */
 	uint8_t code_mode;           /* enum code_mode: how the decoder reads code */
 	uint64_t ip_mask;            /* 0xFFFF, 0xFFFFFFFF or ~0 */
+	uint64_t canon_half;         /* 2^47, or 2^56 with 5-level paging (CR4.LA57) */
+	uint8_t canon_bits;          /* 48 or 57: linear-address width */
 
 	/* Memory access. */
 	struct tlb tlb;              /* the fast translation cache (a subset of the model) */
@@ -225,10 +227,13 @@ struct cpu {
 	const struct block *cur;     /* the block being executed, or NULL */
 	uint64_t cur_rip;            /* the RIP it was entered at */
 	uint64_t cycles;             /* modelled cycles */
+	uint64_t cycle_limit;        /* stop when cycles reach it (UINT64_MAX: never) */
+	uint32_t idle_wakeups;       /* timer events while halted with nothing delivered */
 	jmp_buf *catch;              /* where cpu_raise() unwinds to */
 	bool delivering;             /* an exception is being delivered */
 	uint8_t delivering_vector;   /* which, for the double-fault rules */
 	bool delivering_benign;      /* it is INT n or an external interrupt: benign (Table 6-4) */
+	bool delivering_soft;        /* it is INT n/INT3/INTO (no EXT bit in fault error codes) */
 	struct ev_exception pending; /* the exception cpu_raise() unwound with */
 	bool pending_soft;           /* it is INT n/INT3/INTO: RIP is the next insn */
 	bool pending_ext;            /* it is an external interrupt (INTR) */

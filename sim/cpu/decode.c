@@ -279,6 +279,13 @@ int decode_insn(const struct decoder *d, enum code_mode mode, const uint8_t *byt
 
 	const struct op_row *row = &op_table[zi.mnemonic];
 	/* x87 (D8-DF), MMX and SSE: vtsim has no such units and CPUID says so. */
+	if (zi.mnemonic == ZYDIS_MNEMONIC_FWAIT) {
+		out->len = zi.length;
+		out->fn = out->fast = op_fwait;
+		out->span = 1;
+		out->span_len = zi.length;
+		return zi.length;
+	}
 	if (zi.meta.isa_ext == ZYDIS_ISA_EXT_X87 || zi.meta.isa_ext == ZYDIS_ISA_EXT_MMX) {
 		out->sub = zi.meta.isa_ext == ZYDIS_ISA_EXT_MMX;
 		return make_ud(out, zi.length, op_x87_mmx);

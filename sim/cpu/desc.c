@@ -33,7 +33,7 @@ static uint64_t load_system(struct cpu *c, struct segment *s, uint16_t sel, uint
 		if ((hi >> 40) & 0x1f)
 			cpu_raise(c, EXC_GP, sel & 0xfffc, true, "upper half of a 16-byte system descriptor has a nonzero type (SDM Vol. 3A, 8.2.3)");
 		s->base |= (hi & 0xffffffffull) << 32;
-		if (!is_canonical(s->base))
+		if (!is_canonical_c(c, s->base))
 			cpu_raise(c, EXC_GP, sel & 0xfffc, true, "system segment base not canonical (SDM Vol. 2A, LTR)");
 	}
 	return lo;
@@ -129,8 +129,8 @@ static bool probe_type_ok(const struct cpu *c, uint64_t d, enum probe p)
 	}
 	if (p == PROBE_VERR || p == PROBE_VERW)
 		return false;
-	if (c->efer & EFER_LMA) /* LDT, 64-bit TSS (available/busy), and for LAR the call gate */
-		return t == 2 || t == 9 || t == 0xb || (p == PROBE_LAR && t == 0xc);
+	if (c->efer & EFER_LMA) /* 64-bit TSS (available/busy); LAR also call gates, LSL also LDTs */
+		return t == 9 || t == 0xb || (p == PROBE_LAR ? t == 0xc : t == 2);
 	switch (t) {
 	case 1: case 2: case 3: case 9: case 0xb: return true;
 	case 4: case 5: case 0xc: return p == PROBE_LAR; /* gates have no limit */

@@ -24,6 +24,12 @@ const char *exc_name(int v)
 
 void cpu_raise(struct cpu *c, int vector, uint32_t error, bool has_error, const char *why)
 {
+	/* A fault while delivering an event external to the program (an
+	 * interrupt or an earlier exception) sets EXT in its selector error
+	 * code (SDM Vol. 3A, 6.13 "Error Code"). */
+	if (c->delivering && !c->delivering_soft &&
+	    (vector == EXC_TS || vector == EXC_NP || vector == EXC_SS || vector == EXC_GP))
+		error |= 1;
 	c->pending = (struct ev_exception){
 		.vector = (uint8_t)vector, .has_error = has_error, .error = error,
 		.rip = c->rip, .why = why ? why : "", .insn = "",
@@ -224,7 +230,7 @@ static void deliver_long(struct cpu *c, uint8_t v, enum deliver_kind kind, uint6
 	if (!desc_l(desc) || desc_db(desc))
 		cpu_raise(c, EXC_GP, (sel & 0xfffc) | (ext ? 1 : 0), true,
 			  "64-bit gate must point to a 64-bit code segment (L=1, D=0) (SDM Vol. 3A, 6.14.1)");
-	if (!is_canonical(off))
+	if (!is_canonical_c(c, off))
 		cpu_raise(c, EXC_GP, ext ? 1 : 0, true, "handler address is not canonical (SDM Vol. 3A, 6.14.1)");
 	/*
 	 * The new stack (SDM Vol. 3A, 6.14.4 and 6.14.5): an IST entry when
@@ -310,6 +316,7 @@ void exc_deliver_pending(struct cpu *c)
 	c->delivering = true;
 	c->delivering_vector = e.vector;
 	c->delivering_benign = soft || ext;
+	c->delivering_soft = soft;
 	c->last_exc = e;
 	c->have_exc = true;
 	emit_exception(c, ext ? EV_INTERRUPT : EV_EXCEPTION, &e);

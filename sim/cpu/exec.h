@@ -146,7 +146,7 @@ static inline __attribute__((always_inline)) void branch_to(struct cpu *c, uint6
 {
 	target &= size_mask(osz);
 	if (c->long64) {
-		if (!is_canonical(target))
+		if (!is_canonical_c(c, target))
 			cpu_raise_gp0(c, "near branch to a non-canonical address (SDM Vol. 2A, JMP: 64-bit mode exceptions)");
 	} else if (target > c->seg[SEG_CS].limit) {
 		cpu_raise_gp0(c, "near branch beyond the CS limit (SDM Vol. 2A, JMP: protected mode exceptions)");

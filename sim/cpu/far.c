@@ -35,7 +35,7 @@ void far_tss_stack(struct cpu *c, unsigned dpl, unsigned ist, uint16_t *ss, uint
 			cpu_raise(c, EXC_TS, tr->sel & 0xfffc, true, "64-bit TSS too small for the stack pointer (SDM Vol. 3A, 6.14.4)");
 		*sp = sys_read(c, tr->base + off, 8);
 		*ss = (uint16_t)dpl;
-		if (!is_canonical(*sp))
+		if (!is_canonical_c(c, *sp))
 			cpu_raise(c, EXC_SS, 0, true, "stack pointer from the TSS is not canonical (SDM Vol. 3A, 6.14.4)");
 		return;
 	}
@@ -102,7 +102,7 @@ void far_load_cs(struct cpu *c, uint16_t sel, uint64_t d, unsigned cpl)
 static void check_offset(struct cpu *c, uint64_t d, uint64_t offset)
 {
 	if ((c->efer & EFER_LMA) && desc_l(d)) {
-		if (!is_canonical(offset))
+		if (!is_canonical_c(c, offset))
 			cpu_raise_gp0(c, "far transfer to a non-canonical address (SDM Vol. 2A, JMP/CALL)");
 	} else if (offset > desc_limit(d)) {
 		cpu_raise_gp0(c, "far transfer beyond the target code segment's limit (SDM Vol. 2A, JMP/CALL)");
@@ -260,7 +260,7 @@ uint64_t far_push_to(struct cpu *c, const struct segment *ss, unsigned ssize, ui
 	uint64_t la;
 	if (ssize == 8) {
 		la = sp;
-		if (!is_canonical(la))
+		if (!is_canonical_c(c, la))
 			cpu_raise(c, EXC_SS, 0, true, "push to a non-canonical stack address (SDM Vol. 3A, 6.14.4)");
 	} else {
 		if (sp + size - 1 > ss->limit)
@@ -450,13 +450,14 @@ static uint64_t iret_flags(struct cpu *c, uint64_t old, uint64_t v, unsigned osz
 {
 	uint64_t mask = FL_ARITH | FL_TF | FL_DF | FL_NT | FL_AC | FL_ID | FL_IF | FL_IOPL | FL_RF;
 	unsigned iopl = (old >> 12) & 3;
+	if (cpl == 0 && osz >= 4 && (c->cr0 & CR0_PE))
+		mask |= FL_VIF | FL_VIP; /* "IF CPL = 0 ... EFLAGS(VIF, VIP) <- tempEFLAGS" */
 	if (cpl > 0)
 		mask &= ~(uint64_t)FL_IOPL;
 	if (cpl > iopl)
 		mask &= ~(uint64_t)FL_IF;
 	if (osz == 2)
 		mask &= 0xffff;
-	(void)c;
 	return (old & ~mask) | (v & mask);
 }
 

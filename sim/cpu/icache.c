@@ -217,7 +217,7 @@ void icache_code_written(void *opaque, uint64_t pa, unsigned len)
 static uint64_t fetch_linear(struct cpu *c)
 {
 	if (c->long64) {
-		if (!is_canonical(c->rip))
+		if (!is_canonical_c(c, c->rip))
 			cpu_raise_gp0(c, "instruction fetch from a non-canonical address (SDM Vol. 1, 3.3.7.1 \"Canonical Addressing\")");
 		return c->rip;
 	}
@@ -236,7 +236,7 @@ static size_t fetch_crossing(struct cpu *c, uint64_t la, uint64_t pa, uint8_t *b
 	if (first == ZYDIS_MAX_INSTRUCTION_LENGTH)
 		return first;
 	uint64_t la2 = (la + first) & (c->long64 ? ~0ull : 0xffffffffull);
-	if (c->long64 && !is_canonical(la2))
+	if (c->long64 && !is_canonical_c(c, la2))
 		cpu_raise_gp0(c, "instruction bytes run into a non-canonical address (SDM Vol. 1, 3.3.7.1)");
 	uint64_t pa2 = cpu_fetch_translate(c, la2);
 	phys_read_buf(c->pm, pa2, buf + first, ZYDIS_MAX_INSTRUCTION_LENGTH - first);

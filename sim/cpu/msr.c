@@ -126,12 +126,12 @@ bool cpu_msr_write(struct cpu *c, uint32_t msr, uint64_t val)
 	}
 	case MK_FS_BASE:
 	case MK_GS_BASE:
-		if (!is_canonical(val))
+		if (!is_canonical_c(c, val))
 			return false;
 		c->seg[r->kind == MK_FS_BASE ? SEG_FS : SEG_GS].base = val;
 		return true;
 	case MK_CANONICAL:
-		if (!is_canonical(val))
+		if (!is_canonical_c(c, val))
 			return false;
 		break;
 	case MK_PAT:

@@ -50,7 +50,7 @@ void op_sysexit(struct cpu *c, const struct insn *i)
 	if (!(c->cr0 & CR0_PE) || (base & 0xfffc) == 0 || c->cpl != 0)
 		cpu_raise_gp0(c, "SYSEXIT needs protected mode, CPL 0 and a nonzero IA32_SYSENTER_CS (SDM Vol. 2B, SYSEXIT)");
 	bool to64 = i->osz == 8;
-	if (to64 && !(is_canonical(c->gpr[RDX]) && is_canonical(c->gpr[RCX])))
+	if (to64 && !(is_canonical_c(c, c->gpr[RDX]) && is_canonical_c(c, c->gpr[RCX])))
 		cpu_raise_gp0(c, "SYSEXIT to a non-canonical RIP or RSP (SDM Vol. 2B, SYSEXIT)");
 	uint16_t cs = (uint16_t)(((base & 0xfffc) + (to64 ? 32 : 16)) | 3);
 	flat_cs(c, cs, 3, to64);
@@ -67,12 +67,13 @@ void op_syscall(struct cpu *c, const struct insn *i)
 	(void)i;
 	if (!(c->efer & EFER_SCE) || !c->long64)
 		cpu_raise_ud(c, "SYSCALL outside 64-bit mode or with IA32_EFER.SCE=0 (SDM Vol. 2B, SYSCALL)");
-	uint16_t sel = (uint16_t)(c->star >> 32) & 0xfffc;
+	uint16_t star = (uint16_t)(c->star >> 32);
+	uint16_t sel = star & 0xfffc; /* CS gets RPL 0; SS is STAR[47:32] + 8 as is */
 	c->gpr[RCX] = c->next_rip;
 	c->gpr[R11] = cpu_get_rflags(c);
 	cpu_set_rflags(c, c->gpr[R11] & ~(c->fmask | FL_RF));
 	flat_cs(c, sel, 0, true);
-	flat_ss(c, (uint16_t)(sel + 8), 0);
+	flat_ss(c, (uint16_t)(star + 8), 0);
 	cpu_update_mode(c);
 	c->next_rip = c->lstar;
 }
@@ -88,7 +89,7 @@ void op_sysret(struct cpu *c, const struct insn *i)
 	if (c->cpl != 0)
 		cpu_raise_gp0(c, "SYSRET at CPL > 0 (SDM Vol. 2B, SYSRET)");
 	bool to64 = i->osz == 8;
-	if (to64 && !is_canonical(c->gpr[RCX]))
+	if (to64 && !is_canonical_c(c, c->gpr[RCX]))
 		cpu_raise_gp0(c, "SYSRET to a non-canonical RCX (SDM Vol. 2B, SYSRET)");
 	uint16_t base = (uint16_t)(c->star >> 48);
 	uint16_t cs = (uint16_t)((to64 ? base + 16 : base) | 3);

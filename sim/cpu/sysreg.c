@@ -289,7 +289,7 @@ void op_invlpg(struct cpu *c, const struct insn *i)
 	uint64_t ea = ea_of(c, i), la;
 	if (c->long64) {
 		la = ea + (i->seg >= SEG_FS ? c->seg[i->seg].base : 0);
-		if (!is_canonical(la))
+		if (!is_canonical_c(c, la))
 			return; /* no operation */
 	} else {
 		la = (c->seg[i->seg].base + ea) & 0xffffffffull;
@@ -376,8 +376,6 @@ void op_invpcid(struct cpu *c, const struct insn *i)
 {
 	if (c->cpl != 0)
 		cpu_raise_gp0(c, "INVPCID at CPL > 0 (SDM Vol. 2A, INVPCID)");
-	if (!(c->cr0 & CR0_PE))
-		cpu_raise_ud(c, "INVPCID in real-address mode (SDM Vol. 2A, INVPCID)");
 	uint64_t type = reg_get(c, i->op[0].reg, c->long64 ? 8 : 4);
 	uint64_t ea = ea_of(c, i);
 	uint64_t lo = mem_read(c, i->seg, ea, 8);
@@ -388,7 +386,7 @@ void op_invpcid(struct cpu *c, const struct insn *i)
 		cpu_raise_gp0(c, "INVPCID descriptor bits 63:12 must be 0 (SDM Vol. 2A, INVPCID)");
 	if (type < 2 && !(c->cr4 & CR4_PCIDE) && (lo & 0xfff))
 		cpu_raise_gp0(c, "INVPCID of a PCID other than 0 with CR4.PCIDE=0 (SDM Vol. 2A, INVPCID)");
-	if (type == 0 && !is_canonical(la))
+	if (type == 0 && !is_canonical_c(c, la))
 		cpu_raise_gp0(c, "INVPCID type 0 with a non-canonical address (SDM Vol. 2A, INVPCID)");
 	static const enum tlb_inval kinds[4] = { TLBI_ADDR_PCID, TLBI_PCID, TLBI_ALL, TLBI_NONGLOBAL };
 	cpu_tlb_invalidate(c, kinds[type], la, (uint16_t)(lo & 0xfff));

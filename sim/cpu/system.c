@@ -135,7 +135,7 @@ void op_lgdt(struct cpu *c, const struct insn *i)
 				  : mem_read(c, i->seg, (ea + 2) & size_mask(i->asz), 4);
 	if (!c->long64 && i->osz == 2)
 		base &= 0xffffff;
-	if (c->long64 && !is_canonical(base))
+	if (c->long64 && !is_canonical_c(c, base))
 		cpu_raise_gp0(c, "LGDT/LIDT with a non-canonical base (SDM Vol. 2A, LGDT/LIDT)");
 	struct descriptor_table *t = i->sub ? &c->idtr : &c->gdtr;
 	t->base = base;
@@ -172,10 +172,12 @@ void op_unimplemented(struct cpu *c, const struct insn *i)
 	cpu_raise_ud(c, "instruction not implemented by vtsim (yet): vtsim raises #UD rather than guess");
 }
 
-/* STAC/CLAC set and clear RFLAGS.AC for SMAP; CPL 0 only (SDM Vol. 2B, STAC). */
+/* STAC/CLAC set and clear RFLAGS.AC for SMAP; #UD at CPL > 0 (SDM Vol.
+ * 2B, STAC/CLAC: protected-mode exceptions). */
 void op_stac_clac(struct cpu *c, const struct insn *i)
 {
-	need_cpl0(c, "STAC/CLAC at CPL > 0 (SDM Vol. 2B, STAC)");
+	if (c->cpl > 0)
+		cpu_raise_ud(c, "STAC/CLAC at CPL > 0 (SDM Vol. 2B, STAC)");
 	flags_materialize(c);
 	if (i->sub)
 		c->rflags |= FL_AC;
@@ -198,6 +200,16 @@ void op_absent(struct cpu *c, const struct insn *i)
  * Vol. 3A, 2.5, Table 2-2); MMX with EM = 1 is #UD. Otherwise they would
  * execute, but vtsim has no FPU (CPUID.01H:EDX.FPU = 0): #UD, said plainly.
  */
+/* WAIT/FWAIT: #NM only when CR0.MP = 1 and CR0.TS = 1 (SDM Vol. 3A, 2.5,
+ * Table 2-2); otherwise it waits for pending x87 exceptions, of which vtsim
+ * (with no FPU) has none. */
+void op_fwait(struct cpu *c, const struct insn *i)
+{
+	(void)i;
+	if ((c->cr0 & CR0_MP) && (c->cr0 & CR0_TS))
+		cpu_raise(c, EXC_NM, 0, false, "WAIT with CR0.MP=1 and CR0.TS=1 (SDM Vol. 3A, 2.5, Table 2-2)");
+}
+
 void op_x87_mmx(struct cpu *c, const struct insn *i)
 {
 	if (i->sub && (c->cr0 & CR0_EM))
