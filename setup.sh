@@ -12,10 +12,11 @@ cd "$(dirname "$0")"
 #   libzydis-dev      x86 decoding and Intel-syntax disassembly
 #   nasm              guest code in tests, benchmarks, scenarios
 #   libcriterion-dev  unit tests
+#   libyaml-dev       scenario files (vtsim run) are YAML
 #   lcov              coverage reports (./configure --enable-coverage)
 #   python3           the command-line tests read JSON with it
 packages=(build-essential autoconf automake libtool pkg-config libzydis-dev nasm
-	  libcriterion-dev lcov python3)
+	  libcriterion-dev libyaml-dev lcov python3)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,28 +5,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost.h"
 #include "cpu/cpu.h"
 #include "cpu/decode.h"
 #include "cpu/icache.h"
 #include "cpu/segment.h"
+#include "clock.h"
 #include "devices/devices.h"
 #include "ioport.h"
 #include "memory.h"
 #include "paging/walk.h"
+#include "platform.h"
 
 struct machine {
 	struct cpu cpu;              /* the processor */
 	struct physmem pm;           /* physical memory map */
 	struct pio_map pio;          /* port-I/O map */
 	struct ev_bus bus;           /* event bus */
-	struct dev_debugcon debugcon;/* port 0xE9 */
-	struct dev_exitport exitport;/* port 0xF4 */
-	struct dev_uart uart;        /* COM1 at 0x3F8 */
+	struct clock clock;          /* device timers on the cycle clock */
+	struct platform *plat;       /* PIC, PIT, local APIC, UART and the other devices */
 	console_fn *console;         /* front end's output sink, or NULL */
 	void *console_opaque;        /* its state */
 	char *out;                   /* buffered output when console is NULL */
 	size_t out_len, out_cap;     /* its length and capacity */
 	int exit_code;               /* last value written to the exit port, or -1 */
+	struct cost_profile profile; /* the CPU cost profile (machine_set_profile) */
+	bool have_profile;           /* profile holds one */
 };
 
 const char *stop_reason_name(enum stop_reason r)
@@ -39,6 +43,7 @@ const char *stop_reason_name(enum stop_reason r)
 	case STOP_MAX_INSNS: return "max-insns";
 	case STOP_SHUTDOWN: return "shutdown";
 	case STOP_REQUEST: return "request";
+	case STOP_MAX_CYCLES: return "max-cycles";
 	}
 	return "?";
 }
@@ -91,13 +96,6 @@ struct machine *machine_new(const struct machine_config *cfg, char *err, size_t 
 	m->console = cfg->console;
 	m->console_opaque = cfg->console_opaque;
 	m->exit_code = -1;
-	struct dev_sink sink = { console_put, m };
-	m->debugcon.sink = sink;
-	m->uart.sink = sink;
-	m->exitport = (struct dev_exitport){ on_exit_port, m };
-	dev_debugcon_attach(&m->debugcon, &m->pio, 0xe9);
-	dev_exitport_attach(&m->exitport, &m->pio, 0xf4);
-	dev_uart_attach(&m->uart, &m->pio, 0x3f8);
 	cpu_init(&m->cpu, &m->pm, &m->pio, &m->bus);
 	if (!m->cpu.ic) {
 		snprintf(err, errlen, "out of memory for the decoded-instruction cache");
@@ -105,6 +103,28 @@ struct machine *machine_new(const struct machine_config *cfg, char *err, size_t 
 		free(m);
 		return NULL;
 	}
+	/* The clock keeps cpu.deadline at its earliest timer; the platform
+	 * builds the devices and serves the CPU's INTR, MSR and CR8 hooks. */
+	uint64_t hz = cfg->cpu_hz ? cfg->cpu_hz : MACHINE_DEFAULT_HZ;
+	if (hz < MACHINE_MIN_HZ || hz > MACHINE_MAX_HZ) {
+		snprintf(err, errlen, "CPU frequency %llu Hz is not between %llu MHz and %llu GHz",
+			 (unsigned long long)hz, (unsigned long long)(MACHINE_MIN_HZ / 1000000),
+			 (unsigned long long)(MACHINE_MAX_HZ / 1000000000));
+		machine_free(m);
+		return NULL;
+	}
+	clock_init(&m->clock, hz, &m->cpu.deadline);
+	struct platform_config pc = {
+		.cpu = &m->cpu, .pm = &m->pm, .pio = &m->pio, .clock = &m->clock,
+		.ram_size = cfg->ram_size, .console = { console_put, m },
+		.on_exit = on_exit_port, .exit_opaque = m,
+	};
+	m->plat = platform_init(&pc, err, errlen);
+	if (!m->plat) {
+		machine_free(m);
+		return NULL;
+	}
+	m->cpu.plat = platform_cpu_hooks(m->plat);
 	return m;
 }
 
@@ -112,6 +132,7 @@ void machine_free(struct machine *m)
 {
 	if (!m)
 		return;
+	platform_free(m->plat);
 	cpu_free(&m->cpu);
 	phys_free(&m->pm);
 	free(m->out);
@@ -372,6 +393,11 @@ enum stop_reason machine_run(struct machine *m, uint64_t max_insns)
 	return r;
 }
 
+void machine_set_cycle_limit(struct machine *m, uint64_t cycles)
+{
+	m->cpu.cycle_limit = cycles;
+}
+
 void machine_request_stop(struct machine *m, enum stop_reason why)
 {
 	if (m->cpu.stop == STOP_NONE)
@@ -387,6 +413,16 @@ uint64_t machine_icount(const struct machine *m)
 uint64_t machine_cycles(const struct machine *m)
 {
 	return m->cpu.cycles;
+}
+
+uint64_t machine_cpu_hz(const struct machine *m)
+{
+	return m->clock.hz;
+}
+
+struct platform *machine_platform(struct machine *m)
+{
+	return m->plat;
 }
 
 int machine_exit_code(const struct machine *m)
@@ -433,4 +469,132 @@ int machine_disasm(struct machine *m, uint64_t pa, char *buf, size_t len)
 	uint8_t bytes[15];
 	machine_phys_read(m, pa, bytes, sizeof bytes);
 	return decode_disasm(icache_decoder(m->cpu.ic), m->cpu.code_mode, bytes, sizeof bytes, pa, buf, len);
+}
+
+/* --- boot support --- */
+
+/* A ROM range: opaque points at the image bytes for this range. */
+static uint64_t rom_read(void *opaque, uint64_t off, unsigned size)
+{
+	const uint8_t *p = (const uint8_t *)opaque + off;
+	uint64_t v = 0;
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void rom_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+{
+	(void)opaque, (void)off, (void)size, (void)val; /* read-only: writes are dropped */
+}
+
+static const struct mmio_ops rom_ops = { rom_read, rom_write };
+
+int machine_map_rom(struct machine *m, uint64_t pa, const void *data, size_t len, char *err, size_t errlen)
+{
+	if (len == 0 || pa + len < pa) {
+		snprintf(err, errlen, "ROM range of %zu bytes at 0x%llx is empty or wraps", len,
+			 (unsigned long long)pa);
+		return -1;
+	}
+	if (phys_add_mmio(&m->pm, pa, len, &rom_ops, (void *)(uintptr_t)data, "rom") != 0) {
+		snprintf(err, errlen, "cannot map a ROM at 0x%llx-0x%llx: it overlaps a device, or the "
+			 "memory map is full (%d device ranges)", (unsigned long long)pa,
+			 (unsigned long long)(pa + len - 1), PHYS_MAX_MMIO);
+		return -1;
+	}
+	/* Fast-path TLB entries and decoded blocks may point at RAM the ROM now covers. */
+	cpu_flush_tlb(&m->cpu);
+	icache_flush(m->cpu.ic);
+	return 0;
+}
+
+int machine_start_prot32_gdt(struct machine *m, uint64_t entry, uint64_t gdt_pa, char *err, size_t errlen)
+{
+	uint64_t g[4] = { 0, DESC_CODE32, DESC_DATA, 0 };
+	if (gdt_pa > m->pm.ram_size || m->pm.ram_size - gdt_pa < sizeof g) {
+		snprintf(err, errlen, "GDT at 0x%llx is outside RAM", (unsigned long long)gdt_pa);
+		return -1;
+	}
+	if (entry > 0xffffffffull) {
+		snprintf(err, errlen, "prot32 entry 0x%llx is above 4 GiB", (unsigned long long)entry);
+		return -1;
+	}
+	/* As machine_start's START_PROT32, but nothing written at the top of RAM. */
+	struct cpu *c = &m->cpu;
+	cpu_reset(c);
+	m->exit_code = -1;
+	machine_phys_write(m, gdt_pa, g, sizeof g);
+	c->gdtr = (struct descriptor_table){ gdt_pa, sizeof g - 1 };
+	c->idtr = (struct descriptor_table){ 0, 0 }; /* empty: any exception shuts down */
+	c->cr0 = CR0_ET | CR0_PE;
+	load_flat(c, DESC_CODE32);
+	c->rip = entry;
+	c->gpr[RDX] = 0;
+	cpu_update_mode(c);
+	cpu_flush_tlb(c);
+	return 0;
+}
+
+/* --- scenario support --- */
+
+static struct segment *sreg_of(struct cpu *c, enum vt_sreg s)
+{
+	if (s == VT_SREG_LDTR)
+		return &c->ldtr;
+	if (s == VT_SREG_TR)
+		return &c->tr;
+	return &c->seg[s];
+}
+
+void machine_seg_get(struct machine *m, enum vt_sreg s, struct vt_segment *out)
+{
+	const struct segment *g = sreg_of(&m->cpu, s);
+	*out = (struct vt_segment){ g->sel, g->base, g->limit, g->attr };
+}
+
+void machine_seg_set(struct machine *m, enum vt_sreg s, const struct vt_segment *v)
+{
+	struct cpu *c = &m->cpu;
+	*sreg_of(c, s) = (struct segment){ v->sel, v->base, v->limit, v->attr };
+	cpu_update_mode(c);
+	cpu_flush_tlb(c);
+}
+
+void machine_dtr_get(struct machine *m, bool idt, uint64_t *base, uint16_t *limit)
+{
+	const struct descriptor_table *t = idt ? &m->cpu.idtr : &m->cpu.gdtr;
+	*base = t->base;
+	*limit = t->limit;
+}
+
+void machine_dtr_set(struct machine *m, bool idt, uint64_t base, uint16_t limit)
+{
+	struct descriptor_table *t = idt ? &m->cpu.idtr : &m->cpu.gdtr;
+	*t = (struct descriptor_table){ base, limit };
+}
+
+void machine_sync_paging(struct machine *m)
+{
+	struct cpu *c = &m->cpu;
+	/* PAE paging outside IA-32e mode reads its four PDPTEs into registers
+	 * when CR3 is loaded (SDM Vol. 3A, 4.4.1). */
+	if ((c->cr0 & CR0_PG) && (c->cr4 & CR4_PAE) && !(c->efer & EFER_LMA)) {
+		uint64_t base = c->cr3 & 0xffffffe0ull;
+		for (int i = 0; i < 4; i++)
+			phys_read_buf(&m->pm, base + 8 * (uint64_t)i, &c->pdpte[i], 8);
+	}
+	cpu_update_mode(c);
+	cpu_flush_tlb(c);
+}
+
+void machine_set_profile(struct machine *m, const struct cost_profile *p)
+{
+	m->profile = *p;
+	m->have_profile = true;
+}
+
+const struct cost_profile *machine_profile(const struct machine *m)
+{
+	return m->have_profile ? &m->profile : NULL;
 }

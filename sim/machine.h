@@ -9,16 +9,18 @@
 #include "event.h"
 
 struct machine; /* opaque: see machine.c */
+struct platform; /* the devices: see platform.h */
 
 /* How a run ended. */
 enum stop_reason {
 	STOP_NONE,       /* still runnable (only seen inside the core) */
 	STOP_HLT,        /* HLT with RFLAGS.IF=0: nothing can wake the CPU */
-	STOP_HLT_IDLE,   /* HLT with IF=1 but no interrupt source exists yet */
+	STOP_HLT_IDLE,   /* HLT with IF=1 and no interrupt can come (or none came in 10^6 timer events) */
 	STOP_EXIT_PORT,  /* the guest wrote to the exit port (0xF4) */
 	STOP_MAX_INSNS,  /* the instruction limit was reached */
 	STOP_SHUTDOWN,   /* triple fault: the processor shut down, state kept */
 	STOP_REQUEST,    /* a front end asked the machine to stop */
+	STOP_MAX_CYCLES, /* the cycle limit (machine_set_cycle_limit) was reached */
 };
 
 const char *stop_reason_name(enum stop_reason r);
@@ -37,7 +39,18 @@ struct machine_config {
 	uint64_t ram_size;       /* bytes of RAM at physical 0 (multiple of 4 KiB) */
 	console_fn *console;     /* receives device output; NULL keeps it in a buffer */
 	void *console_opaque;    /* passed to console */
+	uint64_t cpu_hz;         /* modelled core clock in Hz; 0: MACHINE_DEFAULT_HZ */
 };
+
+/*
+ * The core clock says how many modelled cycles make a second of guest
+ * time: the PIT's 1.193182 MHz and the local APIC timer's bus clock are
+ * converted to cycles with it, so a guest that calibrates RDTSC against
+ * the PIT measures this frequency. 10 MHz to 100 GHz.
+ */
+#define MACHINE_DEFAULT_HZ 2000000000ull
+#define MACHINE_MIN_HZ 10000000ull
+#define MACHINE_MAX_HZ 100000000000ull
 
 /* NULL on failure, with a one-line reason in err. */
 struct machine *machine_new(const struct machine_config *cfg, char *err, size_t errlen);
@@ -103,6 +116,10 @@ void machine_tlb_stats(const struct machine *m, struct tlb_stats *out);
 
 /* Run until something stops the CPU, or max_insns more instructions. */
 enum stop_reason machine_run(struct machine *m, uint64_t max_insns);
+/* Stop runs once the modelled cycle count reaches `cycles` (UINT64_MAX:
+ * no limit, the default). Time that passes in HLT counts too, so a guest
+ * halted with interrupts enabled cannot outlive the limit. */
+void machine_set_cycle_limit(struct machine *m, uint64_t cycles);
 /* Ask a running machine to stop after the current instruction (for
  * devices and front ends). */
 void machine_request_stop(struct machine *m, enum stop_reason why);
@@ -110,6 +127,7 @@ void machine_request_stop(struct machine *m, enum stop_reason why);
 /* Counters and the outcome of the last run. */
 uint64_t machine_icount(const struct machine *m);   /* instructions retired */
 uint64_t machine_cycles(const struct machine *m);   /* modelled cycles */
+uint64_t machine_cpu_hz(const struct machine *m);   /* modelled cycles per second */
 int machine_exit_code(const struct machine *m);     /* value written to port 0xF4 */
 /* The last exception delivered or escalated, or NULL if none. */
 const struct ev_exception *machine_last_exception(const struct machine *m);
@@ -127,11 +145,72 @@ struct icache_stats {
 };
 void machine_icache_stats(const struct machine *m, struct icache_stats *out);
 
+/* The PC platform around the CPU (sim/platform.h): its devices, for
+ * loaders, tests and the debugger. */
+struct platform *machine_platform(struct machine *m);
+
 /* The event bus. */
 int machine_subscribe(struct machine *m, uint32_t mask, ev_fn *fn, void *opaque);
 void machine_unsubscribe(struct machine *m, int handle);
 
 /* Disassemble one instruction at a physical address (Intel syntax). */
 int machine_disasm(struct machine *m, uint64_t pa, char *buf, size_t len);
+
+/* --- boot support --- */
+
+/* Map len bytes of read-only memory (a firmware ROM) at physical address
+ * pa: reads return the bytes at data, writes are dropped, as with a PC's
+ * flash chip. Code there runs, decoded afresh each time. The machine does
+ * not copy data: it must stay valid until machine_free. Returns 0, or -1
+ * with a reason in err (the range overlaps a device, or the device table
+ * is full). */
+int machine_map_rom(struct machine *m, uint64_t pa, const void *data, size_t len,
+		    char *err, size_t errlen);
+
+/* machine_start(m, START_PROT32, entry, ...) with the loader's GDT (null,
+ * flat 32-bit code 08h, flat data 10h; 32 bytes) at gdt_pa instead of the
+ * top of RAM, for loaders that promise the guest all of RAM (Multiboot). */
+int machine_start_prot32_gdt(struct machine *m, uint64_t entry, uint64_t gdt_pa,
+			     char *err, size_t errlen);
+
+/* --- scenario support --- */
+/* Loaders (sim/scenario/) put a machine in any starting state with these:
+ * segment registers with their hidden part, the descriptor-table
+ * registers, the paging state after direct control-register writes, and
+ * the CPU cost profile. */
+
+/* Segment registers, then LDTR and TR. */
+enum vt_sreg {
+	VT_SREG_ES, VT_SREG_CS, VT_SREG_SS, VT_SREG_DS, VT_SREG_FS, VT_SREG_GS,
+	VT_SREG_LDTR, VT_SREG_TR, VT_SREG_COUNT
+};
+
+/* A segment register: the selector and its descriptor cache. */
+struct vt_segment {
+	uint16_t sel;    /* visible selector */
+	uint64_t base;   /* hidden: base address */
+	uint32_t limit;  /* hidden: limit in bytes (already scaled by G) */
+	uint16_t attr;   /* hidden: access rights in the VMCS layout (SDM Vol. 3C, 25.4.1) */
+};
+
+void machine_seg_get(struct machine *m, enum vt_sreg s, struct vt_segment *out);
+/* Set selector and hidden part as given, without reading a descriptor
+ * table or checking anything; the mode and CPL follow CS and SS. */
+void machine_seg_set(struct machine *m, enum vt_sreg s, const struct vt_segment *v);
+
+/* GDTR (idt = false) and IDTR: linear base and limit. */
+void machine_dtr_get(struct machine *m, bool idt, uint64_t *base, uint16_t *limit);
+void machine_dtr_set(struct machine *m, bool idt, uint64_t base, uint16_t limit);
+
+/* After a loader wrote CR0, CR3, CR4 or EFER with machine_reg_set: load
+ * the PAE PDPTE registers from CR3 as MOV CR3 does (SDM Vol. 3A, 4.4.1),
+ * recompute the mode and flush cached translations. */
+void machine_sync_paging(struct machine *m);
+
+/* The CPU cost profile (sim/cost.h); the machine keeps a copy. NULL
+ * before any profile was set. */
+struct cost_profile;
+void machine_set_profile(struct machine *m, const struct cost_profile *p);
+const struct cost_profile *machine_profile(const struct machine *m);
 
 #endif

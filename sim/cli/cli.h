@@ -14,6 +14,8 @@ enum {
 };
 
 int cmd_exec(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_boot(int argc, char **argv);
 
 /*
  * Parse an unsigned number: decimal, 0x hex, 0b binary, an optional

@@ -1,13 +1,12 @@
 /* exec.c - `vtsim exec`: load flat binaries, run them, report the state. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../machine.h"
 #include "cli.h"
+#include "common.h"
 #include "json.h"
 
 #define MAX_LOADS 32
@@ -24,11 +23,6 @@ struct load {
 	size_t len;        /* bytes */
 };
 
-struct dump {
-	uint64_t addr;     /* physical address */
-	uint64_t len;      /* bytes */
-};
-
 struct exec_opts {
 	enum start_mode mode;      /* --mode */
 	uint64_t memory;           /* --memory */
@@ -39,7 +33,7 @@ struct exec_opts {
 	const char *regs;          /* --regs */
 	uint64_t max_insns;        /* --max-insns */
 	const char *dump_state;    /* --dump-state */
-	struct dump dumps[MAX_DUMPS]; /* --dump-mem */
+	struct cli_dump dumps[MAX_DUMPS]; /* --dump-mem */
 	int ndumps;
 	bool stats;                /* --stats */
 };
@@ -74,48 +68,6 @@ static const char exec_help[] =
 	"UART at 0x3F8 goes to stdout. Exit status: 0 after HLT; (v<<1)|1 when the\n"
 	"guest writes v to port 0xF4; 4 at the instruction limit; 6 on a triple\n"
 	"fault; 2 for bad arguments or files.\n";
-
-static int read_file(const char *path, uint8_t **data, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		cli_error("cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	size_t cap = 65536, n = 0;
-	uint8_t *buf = malloc(cap);
-	for (;;) {
-		if (!buf) {
-			fclose(f);
-			cli_error("out of memory reading '%s'", path);
-			return -1;
-		}
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		if (cap >= (4ull << 30)) {
-			free(buf);
-			fclose(f);
-			cli_error("'%s' is larger than 4 GiB", path);
-			return -1;
-		}
-		cap *= 2;
-		uint8_t *nb = realloc(buf, cap);
-		if (!nb)
-			free(buf);
-		buf = nb;
-	}
-	if (ferror(f)) {
-		cli_error("cannot read '%s': %s", path, strerror(errno));
-		free(buf);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	*data = buf;
-	*len = n;
-	return 0;
-}
 
 /* "ADDR:REST" -> the address and a pointer to REST. */
 static bool split_addr(const char *arg, uint64_t *addr, const char **rest)
@@ -210,7 +162,7 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 			o->dump_state = optarg;
 			break;
 		case OPT_DUMP_MEM: {
-			struct dump *d = &o->dumps[o->ndumps];
+			struct cli_dump *d = &o->dumps[o->ndumps];
 			if (o->ndumps == MAX_DUMPS) {
 				cli_error("--dump-mem: at most %d ranges", MAX_DUMPS);
 				return EXIT_USAGE;
@@ -255,7 +207,7 @@ static int check_loads(struct exec_opts *o)
 	uint64_t usable = o->memory - (o->mode == START_REAL16 ? 0 : LOADER_RESERVED);
 	for (int i = 0; i < o->nloads; i++) {
 		struct load *l = &o->loads[i];
-		if (read_file(l->path, &l->data, &l->len) != 0)
+		if (cli_read_file(l->path, &l->data, &l->len) != 0)
 			return EXIT_USAGE;
 		if (l->addr > usable || l->len > usable - l->addr) {
 			cli_error("--load %s at 0x%llx (%zu bytes) does not fit below 0x%llx%s", l->path,
@@ -291,7 +243,7 @@ static int load_regs(struct machine *m, const char *path)
 {
 	uint8_t *text;
 	size_t len;
-	if (read_file(path, &text, &len) != 0)
+	if (cli_read_file(path, &text, &len) != 0)
 		return EXIT_USAGE;
 	char *s = realloc(text, len + 1);
 	if (!s) {
@@ -310,73 +262,9 @@ static int load_regs(struct machine *m, const char *path)
 	return -1;
 }
 
-static void stdout_console(void *opaque, uint8_t byte)
-{
-	(void)opaque;
-	putchar(byte);
-}
-
 static const char *mode_name(enum start_mode m)
 {
 	return m == START_REAL16 ? "real16" : m == START_PROT32 ? "prot32" : "long64";
-}
-
-static void write_state(FILE *f, struct machine *m, const struct exec_opts *o, enum stop_reason why)
-{
-	fprintf(f, "{\n  \"stop\": \"%s\",\n", stop_reason_name(why));
-	fprintf(f, "  \"exit_code\": %d,\n", machine_exit_code(m));
-	fprintf(f, "  \"instructions\": %llu,\n", (unsigned long long)machine_icount(m));
-	fprintf(f, "  \"cycles\": %llu,\n", (unsigned long long)machine_cycles(m));
-	fprintf(f, "  \"start_mode\": \"%s\",\n  \"cpl\": %d,\n", mode_name(o->mode), machine_cpl(m));
-	fprintf(f, "  \"registers\": {\n");
-	for (int r = 0; r < VT_REG_COUNT; r++)
-		fprintf(f, "    \"%s\": %llu%s\n", machine_reg_name((enum vt_reg)r),
-			(unsigned long long)machine_reg_get(m, (enum vt_reg)r), r + 1 < VT_REG_COUNT ? "," : "");
-	fprintf(f, "  },\n");
-	const struct ev_exception *e = machine_last_exception(m);
-	if (e) {
-		fprintf(f, "  \"last_exception\": {\"vector\": %u, \"error_code\": %u, \"has_error_code\": %s, \"rip\": %llu, \"why\": ",
-			e->vector, e->error, e->has_error ? "true" : "false", (unsigned long long)e->rip);
-		json_write_string(f, e->why);
-		fprintf(f, ", \"insn\": ");
-		json_write_string(f, e->insn);
-		fprintf(f, "},\n");
-	}
-	fprintf(f, "  \"memory\": [");
-	for (int i = 0; i < o->ndumps; i++) {
-		const struct dump *d = &o->dumps[i];
-		fprintf(f, "%s\n    {\"addr\": %llu, \"len\": %llu, \"hex\": \"", i ? "," : "",
-			(unsigned long long)d->addr, (unsigned long long)d->len);
-		uint8_t buf[4096];
-		for (uint64_t off = 0; off < d->len; off += sizeof buf) {
-			size_t n = d->len - off < sizeof buf ? (size_t)(d->len - off) : sizeof buf;
-			machine_phys_read(m, d->addr + off, buf, n);
-			for (size_t k = 0; k < n; k++)
-				fprintf(f, "%02x", buf[k]);
-		}
-		fprintf(f, "\"}");
-	}
-	fprintf(f, "%s]\n}\n", o->ndumps ? "\n  " : "");
-}
-
-static void say_stop(struct machine *m, enum stop_reason why)
-{
-	const char *what = "";
-	switch (why) {
-	case STOP_HLT: what = "HLT with interrupts disabled"; break;
-	case STOP_HLT_IDLE: what = "HLT with interrupts enabled, but no interrupt source exists"; break;
-	case STOP_EXIT_PORT: what = "the guest wrote to the exit port 0xF4"; break;
-	case STOP_MAX_INSNS: what = "the instruction limit was reached"; break;
-	case STOP_SHUTDOWN: what = "triple fault: the processor shut down"; break;
-	default: what = "stopped"; break;
-	}
-	fprintf(stderr, "vtsim: stop: %s (%s) at rip 0x%llx after %llu instructions\n",
-		stop_reason_name(why), what, (unsigned long long)machine_reg_get(m, VT_RIP),
-		(unsigned long long)machine_icount(m));
-	const struct ev_exception *e = machine_last_exception(m);
-	if (e && why == STOP_SHUTDOWN)
-		fprintf(stderr, "vtsim: last exception: vector %u at rip 0x%llx: %s%s%s\n", e->vector,
-			(unsigned long long)e->rip, e->why, e->insn[0] ? " — " : "", e->insn);
 }
 
 int cmd_exec(int argc, char **argv)
@@ -390,7 +278,7 @@ int cmd_exec(int argc, char **argv)
 		goto out;
 
 	char err[256];
-	struct machine_config cfg = { .ram_size = o.memory, .console = stdout_console };
+	struct machine_config cfg = { .ram_size = o.memory, .console = cli_stdout_console };
 	struct machine *m = machine_new(&cfg, err, sizeof err);
 	if (!m) {
 		cli_error("%s", err);
@@ -408,41 +296,16 @@ int cmd_exec(int argc, char **argv)
 	if (o.regs && (rc = load_regs(m, o.regs)) >= 0)
 		goto done;
 
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	enum stop_reason why = machine_run(m, o.max_insns);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fflush(stdout);
-	say_stop(m, why);
-
-	if (o.stats) {
-		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		struct icache_stats ic;
-		machine_icache_stats(m, &ic);
-		fprintf(stderr, "instructions: %llu\ncycles: %llu\nwall-seconds: %.6f\nmips: %.1f\n",
-			(unsigned long long)machine_icount(m), (unsigned long long)machine_cycles(m), secs,
-			secs > 0 ? (double)machine_icount(m) / secs / 1e6 : 0.0);
-		fprintf(stderr, "decoded-blocks: %llu\ndecoded-insns: %llu\nsmc-invalidations: %llu\n",
-			(unsigned long long)ic.blocks_built, (unsigned long long)ic.insns_decoded,
-			(unsigned long long)ic.invalidations);
+	double secs;
+	enum stop_reason why = cli_run(m, o.max_insns, &secs);
+	cli_say_stop(m, why);
+	if (o.stats)
+		cli_print_stats(m, secs);
+	if (o.dump_state && cli_dump_state(o.dump_state, m, why, mode_name(o.mode), o.dumps, o.ndumps) != 0) {
+		rc = EXIT_USAGE;
+		goto done;
 	}
-	if (o.dump_state) {
-		FILE *f = strcmp(o.dump_state, "-") == 0 ? stdout : fopen(o.dump_state, "w");
-		if (!f) {
-			cli_error("--dump-state: cannot write '%s': %s", o.dump_state, strerror(errno));
-			rc = EXIT_USAGE;
-			goto done;
-		}
-		write_state(f, m, &o, why);
-		if (f != stdout)
-			fclose(f);
-	}
-	switch (why) {
-	case STOP_EXIT_PORT: rc = ((machine_exit_code(m) << 1) | 1) & 0xff; break;
-	case STOP_MAX_INSNS: rc = EXIT_LIMIT; break;
-	case STOP_SHUTDOWN: rc = EXIT_SHUTDOWN; break;
-	default: rc = EXIT_HALT; break;
-	}
+	rc = cli_exit_status(m, why);
 done:
 	machine_free(m);
 out:

@@ -14,6 +14,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "exec", cmd_exec, "run a flat binary in real16, prot32 or long64 mode" },
+	{ "run", cmd_run, "run a YAML scenario and check its expectations" },
+	{ "boot", cmd_boot, "boot a Multiboot kernel (as qemu -kernel does) or a firmware ROM" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,206 @@
+/* common.c - what the run-a-machine subcommands share: files, running, the stop report, state files. */
+#include "common.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "json.h"
+
+int cli_read_file(const char *path, uint8_t **data, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		cli_error("cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	size_t cap = 65536, n = 0;
+	uint8_t *buf = malloc(cap);
+	for (;;) {
+		if (!buf) {
+			fclose(f);
+			cli_error("out of memory reading '%s'", path);
+			return -1;
+		}
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+		if (cap >= (4ull << 30)) {
+			free(buf);
+			fclose(f);
+			cli_error("'%s' is larger than 4 GiB", path);
+			return -1;
+		}
+		cap *= 2;
+		uint8_t *nb = realloc(buf, cap);
+		if (!nb)
+			free(buf);
+		buf = nb;
+	}
+	if (ferror(f)) {
+		cli_error("cannot read '%s': %s", path, strerror(errno));
+		free(buf);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+void cli_stdout_console(void *opaque, uint8_t byte)
+{
+	(void)opaque;
+	putchar(byte);
+}
+
+enum stop_reason cli_run(struct machine *m, uint64_t max_insns, double *secs)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	enum stop_reason why = machine_run(m, max_insns);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fflush(stdout);
+	*secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return why;
+}
+
+void cli_say_stop(struct machine *m, enum stop_reason why)
+{
+	const char *what = "";
+	switch (why) {
+	case STOP_HLT: what = "HLT with interrupts disabled"; break;
+	case STOP_HLT_IDLE: what = "HLT with interrupts enabled, but no interrupt can arrive"; break;
+	case STOP_MAX_CYCLES: what = "the cycle limit was reached"; break;
+	case STOP_EXIT_PORT: what = "the guest wrote to the exit port 0xF4"; break;
+	case STOP_MAX_INSNS: what = "the instruction limit was reached"; break;
+	case STOP_SHUTDOWN: what = "triple fault: the processor shut down"; break;
+	default: what = "stopped"; break;
+	}
+	fprintf(stderr, "vtsim: stop: %s (%s) at rip 0x%llx after %llu instructions\n",
+		stop_reason_name(why), what, (unsigned long long)machine_reg_get(m, VT_RIP),
+		(unsigned long long)machine_icount(m));
+	const struct ev_exception *e = machine_last_exception(m);
+	if (e && why == STOP_SHUTDOWN)
+		fprintf(stderr, "vtsim: last exception: vector %u at rip 0x%llx: %s%s%s\n", e->vector,
+			(unsigned long long)e->rip, e->why, e->insn[0] ? " — " : "", e->insn);
+}
+
+/* Mnemonics of the architectural exception vectors (SDM Vol. 3A, 6.3.1, Table 6-1). */
+static const char *const exc_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP",
+	"#SS", "#GP", "#PF", NULL, "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+};
+
+void cli_print_machine_state(FILE *f, struct machine *m)
+{
+	static const enum vt_reg rows[][4] = {
+		{ VT_RAX, VT_RBX, VT_RCX, VT_RDX },
+		{ VT_RSI, VT_RDI, VT_RBP, VT_RSP },
+		{ VT_R8, VT_R9, VT_R10, VT_R11 },
+		{ VT_R12, VT_R13, VT_R14, VT_R15 },
+		{ VT_RIP, VT_RFLAGS, VT_FS_BASE, VT_GS_BASE },
+		{ VT_CR0, VT_CR2, VT_CR3, VT_CR4 },
+	};
+	fprintf(f, "vtsim: machine state (CPL %d):\n", machine_cpl(m));
+	for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+		fputs("   ", f);
+		for (int k = 0; k < 4; k++)
+			fprintf(f, " %-7s %016llx", machine_reg_name(rows[r][k]),
+				(unsigned long long)machine_reg_get(m, rows[r][k]));
+		fputc('\n', f);
+	}
+	fprintf(f, "    efer    %016llx   ", (unsigned long long)machine_reg_get(m, VT_EFER));
+	for (enum vt_reg s = VT_ES; s <= VT_GS; s++)
+		fprintf(f, " %s %04llx", machine_reg_name(s), (unsigned long long)machine_reg_get(m, s));
+	fputc('\n', f);
+	/* The explanation is on the "last exception" line of cli_say_stop. */
+	const struct ev_exception *e = machine_last_exception(m);
+	if (!e)
+		return;
+	const char *name = e->vector < 32 && exc_names[e->vector] ? exc_names[e->vector] : "reserved";
+	fprintf(f, "    last exception: vector %u (%s)", e->vector, name);
+	if (e->has_error)
+		fprintf(f, ", error code 0x%x", e->error);
+	else
+		fprintf(f, ", no error code");
+	fprintf(f, ", at rip 0x%llx\n", (unsigned long long)e->rip);
+}
+
+void cli_print_stats(struct machine *m, double secs)
+{
+	struct icache_stats ic;
+	machine_icache_stats(m, &ic);
+	fprintf(stderr, "instructions: %llu\ncycles: %llu\nwall-seconds: %.6f\nmips: %.1f\n",
+		(unsigned long long)machine_icount(m), (unsigned long long)machine_cycles(m), secs,
+		secs > 0 ? (double)machine_icount(m) / secs / 1e6 : 0.0);
+	fprintf(stderr, "decoded-blocks: %llu\ndecoded-insns: %llu\nsmc-invalidations: %llu\n",
+		(unsigned long long)ic.blocks_built, (unsigned long long)ic.insns_decoded,
+		(unsigned long long)ic.invalidations);
+}
+
+int cli_exit_status(struct machine *m, enum stop_reason why)
+{
+	switch (why) {
+	case STOP_EXIT_PORT: return ((machine_exit_code(m) << 1) | 1) & 0xff;
+	case STOP_MAX_INSNS: return EXIT_LIMIT;
+	case STOP_SHUTDOWN: return EXIT_SHUTDOWN;
+	default: return EXIT_HALT;
+	}
+}
+
+static void write_state(FILE *f, struct machine *m, enum stop_reason why, const char *start_mode,
+			const struct cli_dump *dumps, int ndumps)
+{
+	fprintf(f, "{\n  \"stop\": \"%s\",\n", stop_reason_name(why));
+	fprintf(f, "  \"exit_code\": %d,\n", machine_exit_code(m));
+	fprintf(f, "  \"instructions\": %llu,\n", (unsigned long long)machine_icount(m));
+	fprintf(f, "  \"cycles\": %llu,\n", (unsigned long long)machine_cycles(m));
+	fprintf(f, "  \"start_mode\": \"%s\",\n  \"cpl\": %d,\n", start_mode, machine_cpl(m));
+	fprintf(f, "  \"registers\": {\n");
+	for (int r = 0; r < VT_REG_COUNT; r++)
+		fprintf(f, "    \"%s\": %llu%s\n", machine_reg_name((enum vt_reg)r),
+			(unsigned long long)machine_reg_get(m, (enum vt_reg)r), r + 1 < VT_REG_COUNT ? "," : "");
+	fprintf(f, "  },\n");
+	const struct ev_exception *e = machine_last_exception(m);
+	if (e) {
+		fprintf(f, "  \"last_exception\": {\"vector\": %u, \"error_code\": %u, \"has_error_code\": %s, \"rip\": %llu, \"why\": ",
+			e->vector, e->error, e->has_error ? "true" : "false", (unsigned long long)e->rip);
+		json_write_string(f, e->why);
+		fprintf(f, ", \"insn\": ");
+		json_write_string(f, e->insn);
+		fprintf(f, "},\n");
+	}
+	fprintf(f, "  \"memory\": [");
+	for (int i = 0; i < ndumps; i++) {
+		const struct cli_dump *d = &dumps[i];
+		fprintf(f, "%s\n    {\"addr\": %llu, \"len\": %llu, \"hex\": \"", i ? "," : "",
+			(unsigned long long)d->addr, (unsigned long long)d->len);
+		uint8_t buf[4096];
+		for (uint64_t off = 0; off < d->len; off += sizeof buf) {
+			size_t n = d->len - off < sizeof buf ? (size_t)(d->len - off) : sizeof buf;
+			machine_phys_read(m, d->addr + off, buf, n);
+			for (size_t k = 0; k < n; k++)
+				fprintf(f, "%02x", buf[k]);
+		}
+		fprintf(f, "\"}");
+	}
+	fprintf(f, "%s]\n}\n", ndumps ? "\n  " : "");
+}
+
+int cli_dump_state(const char *path, struct machine *m, enum stop_reason why, const char *start_mode,
+		   const struct cli_dump *dumps, int ndumps)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!f) {
+		cli_error("--dump-state: cannot write '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	write_state(f, m, why, start_mode, dumps, ndumps);
+	if (f != stdout)
+		fclose(f);
+	return 0;
+}

@@ -1,0 +1,140 @@
+/* evfield.c - per-kind field tables for events (see evfield.h). */
+#include "evfield.h"
+
+#include "../paging/walk.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <string.h>
+
+static uint64_t exc_vector(const struct event *e) { return e->u.exc.vector; }
+static uint64_t exc_error(const struct event *e) { return e->u.exc.error; }
+static uint64_t exc_has_error(const struct event *e) { return e->u.exc.has_error; }
+static uint64_t exc_rip(const struct event *e) { return e->u.exc.rip; }
+static const char *exc_why(const struct event *e) { return e->u.exc.why ? e->u.exc.why : ""; }
+static const char *exc_insn(const struct event *e) { return e->u.exc.insn ? e->u.exc.insn : ""; }
+static uint64_t io_port(const struct event *e) { return e->u.io.port; }
+static uint64_t io_size(const struct event *e) { return e->u.io.size; }
+static uint64_t io_write(const struct event *e) { return e->u.io.write; }
+static uint64_t io_value(const struct event *e) { return e->u.io.value; }
+static uint64_t insn_rip(const struct event *e) { return e->u.insn.rip; }
+static uint64_t insn_len(const struct event *e) { return e->u.insn.len; }
+static uint64_t inval_paddr(const struct event *e) { return e->u.inval.paddr; }
+static uint64_t inval_blocks(const struct event *e) { return e->u.inval.blocks; }
+static uint64_t stop_reason(const struct event *e) { return (uint64_t)e->u.stop; }
+static uint64_t walk_la(const struct event *e) { return e->u.walk.la; }
+static uint64_t walk_access(const struct event *e) { return e->u.walk.access; }
+static uint64_t walk_refs(const struct event *e) { return e->u.walk.w ? (uint64_t)e->u.walk.w->nrefs : 0; }
+static uint64_t walk_pa(const struct event *e) { return e->u.walk.w ? e->u.walk.w->pa : 0; }
+static uint64_t walk_page(const struct event *e) { return e->u.walk.w ? e->u.walk.w->page_size : 0; }
+static uint64_t walk_fault(const struct event *e) { return e->u.walk.w ? e->u.walk.w->fault : 0; }
+
+/* Exceptions, interrupts and the shutdown record share struct ev_exception. */
+static const struct ev_field exc_fields[] = {
+	{ "vector", EVF_VECTOR, exc_vector, NULL },
+	{ "error", EVF_ADDR, exc_error, NULL },
+	{ "has_error", EVF_BOOL, exc_has_error, NULL },
+	{ "rip", EVF_ADDR, exc_rip, NULL },
+	{ "why", EVF_TEXT, NULL, exc_why },
+	{ "insn", EVF_TEXT, NULL, exc_insn },
+};
+static const struct ev_field io_fields[] = {
+	{ "port", EVF_ADDR, io_port, NULL },
+	{ "size", EVF_COUNT, io_size, NULL },
+	{ "write", EVF_BOOL, io_write, NULL },
+	{ "value", EVF_ADDR, io_value, NULL },
+};
+static const struct ev_field insn_fields[] = {
+	{ "rip", EVF_ADDR, insn_rip, NULL },
+	{ "len", EVF_COUNT, insn_len, NULL },
+};
+static const struct ev_field inval_fields[] = {
+	{ "paddr", EVF_ADDR, inval_paddr, NULL },
+	{ "blocks", EVF_COUNT, inval_blocks, NULL },
+};
+/* access: 0 read, 1 write, 2 instruction fetch (enum access in paging/walk.h). */
+static const struct ev_field walk_fields[] = {
+	{ "la", EVF_ADDR, walk_la, NULL },
+	{ "access", EVF_COUNT, walk_access, NULL },
+	{ "refs", EVF_COUNT, walk_refs, NULL },
+	{ "pa", EVF_ADDR, walk_pa, NULL },
+	{ "page_size", EVF_ADDR, walk_page, NULL },
+	{ "fault", EVF_BOOL, walk_fault, NULL },
+};
+static const struct ev_field stop_fields[] = {
+	{ "reason", EVF_STOP, stop_reason, NULL },
+};
+
+#define ROW(k, t) [k] = { t, (int)(sizeof t / sizeof t[0]) }
+static const struct {
+	const struct ev_field *f;  /* the table */
+	int n;                     /* its rows */
+} kinds[EV_KIND_COUNT] = {
+	ROW(EV_INSN, insn_fields),
+	ROW(EV_EXCEPTION, exc_fields),
+	ROW(EV_INTERRUPT, exc_fields),
+	ROW(EV_IO, io_fields),
+	ROW(EV_CODE_INVAL, inval_fields),
+	ROW(EV_WALK, walk_fields),
+	ROW(EV_SHUTDOWN, exc_fields),
+	ROW(EV_STOP, stop_fields),
+};
+
+const struct ev_field *ev_fields(enum ev_kind k, int *n)
+{
+	if ((unsigned)k >= EV_KIND_COUNT || !kinds[k].f) {
+		*n = 0;
+		return NULL;
+	}
+	*n = kinds[k].n;
+	return kinds[k].f;
+}
+
+const struct ev_field *ev_field_find(enum ev_kind k, const char *name)
+{
+	int n;
+	const struct ev_field *f = ev_fields(k, &n);
+	for (int i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return &f[i];
+	return NULL;
+}
+
+int ev_kind_from_name(const char *name)
+{
+	for (int k = 0; k < EV_KIND_COUNT; k++)
+		if (strcmp(ev_kind_name((enum ev_kind)k), name) == 0)
+			return k;
+	return -1;
+}
+
+/* Mnemonics of SDM Vol. 3A, 6.3.1, Table 6-1. */
+static const char *const vector_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO",
+	"#TS", "#NP", "#SS", "#GP", "#PF", NULL, "#MF", "#AC", "#MC", "#XM",
+	"#VE", "#CP",
+};
+
+const char *ev_vector_name(unsigned v)
+{
+	return v < 32 ? vector_names[v] : NULL;
+}
+
+int ev_vector_from_name(const char *s)
+{
+	if (*s == '#')
+		s++;
+	for (unsigned v = 0; v < 32; v++) {
+		const char *n = vector_names[v];
+		if (!n)
+			continue;
+		if (*n == '#')
+			n++;
+		size_t i = 0;
+		while (n[i] && s[i] && toupper((unsigned char)s[i]) == n[i])
+			i++;
+		if (!n[i] && !s[i])
+			return (int)v;
+	}
+	return -1;
+}
