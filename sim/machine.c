@@ -592,6 +592,12 @@ void machine_set_profile(struct machine *m, const struct cost_profile *p)
 {
 	m->profile = *p;
 	m->have_profile = true;
+	/* The core charges its figures from now on; the clock runs at its
+	 * frequency (before the first instruction: timers are not yet armed
+	 * against another rate). */
+	cpu_apply_profile(&m->cpu, p);
+	if (m->cpu.icount == 0 && p->hz)
+		m->clock.hz = p->hz;
 }
 
 const struct cost_profile *machine_profile(const struct machine *m)

@@ -322,39 +322,23 @@ static void dump_state(FILE *f, struct run_ctx *r, const char *scenario, const c
 	fputs("\n}\n", f);
 }
 
-/* Run with the scenario's limits; *limit says which one ended the run. */
+/* Run with the scenario's limits; *limit says which one ended the run
+ * (1: instructions, 2: cycles). The core stops at the cycle limit at the
+ * end of the decoded block that reaches it (machine_set_cycle_limit). */
 static enum stop_reason run_limited(struct machine *m, uint64_t max_insns, uint64_t max_cycles, int *limit)
 {
 	*limit = 0;
-	for (;;) {
-		uint64_t done = machine_icount(m);
-		uint64_t chunk = max_insns - done;
-		if (max_cycles) {
-			/* The run loop counts instructions, not cycles: run half
-			 * of what the cycles left allow at the average cost so far,
-			 * so the steps shrink to single instructions near the limit
-			 * and the run stops at the first instruction that reaches it. */
-			uint64_t cycles = machine_cycles(m), insns = machine_icount(m);
-			uint64_t left = max_cycles > cycles ? max_cycles - cycles : 0;
-			uint64_t cpi = insns && cycles > insns ? (cycles + insns - 1) / insns : 1;
-			uint64_t step = left / (2 * cpi);
-			if (step == 0)
-				step = 1;
-			if (step < chunk)
-				chunk = step;
-		}
-		enum stop_reason why = machine_run(m, chunk);
-		if (why != STOP_MAX_INSNS)
-			return why;
-		if (machine_icount(m) >= max_insns) {
-			*limit = 1;
-			return why;
-		}
-		if (max_cycles && machine_cycles(m) >= max_cycles) {
-			*limit = 2;
-			return why;
-		}
+	if (max_cycles)
+		machine_set_cycle_limit(m, max_cycles);
+	uint64_t done = machine_icount(m);
+	enum stop_reason why = machine_run(m, max_insns > done ? max_insns - done : 0);
+	if (why == STOP_MAX_CYCLES) {
+		*limit = 2;
+		return STOP_MAX_INSNS;
 	}
+	if (why == STOP_MAX_INSNS)
+		*limit = 1;
+	return why;
 }
 
 static void print_diag(const struct diag *d)

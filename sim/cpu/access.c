@@ -73,7 +73,8 @@ static uint64_t translate_paged(struct cpu *c, uint64_t la, enum access acc, int
 		refs += w.refs[k].pa != PDPTE_REGISTER;
 	c->walks++;
 	c->walk_refs += refs;
-	c->cycles += c->cost_tlb_miss + (uint64_t)refs * c->cost_walk_ref;
+	c->cycles += c->cost_tlb_miss + (uint64_t)refs * c->cost_walk_ref +
+		     (w.psc_level ? c->cost_pwc_hit : 0);
 	if (ev_wanted(c->bus, EV_WALK))
 		emit_walk(c, la, acc, &w);
 	if (!ok) {

@@ -5,14 +5,17 @@
  * the operand size (SDM Vol. 2A, Jcc: "IF OperandSize = 16 ..."). */
 void op_jcc(struct cpu *c, const struct insn *i)
 {
-	if (cpu_cond(c, i->sub))
+	if (cpu_cond(c, i->sub)) {
 		branch_to(c, c->next_rip + i->imm, i->osz);
+		c->cycles += c->cost_taken;
+	}
 }
 
 void op_jmp(struct cpu *c, const struct insn *i)
 {
 	uint64_t target = i->op[0].kind == OPK_IMM ? c->next_rip + i->imm : opnd_read(c, i, 0);
 	branch_to(c, target, i->osz);
+	c->cycles += c->cost_taken;
 }
 
 /*
@@ -44,8 +47,10 @@ void op_jcxz(struct cpu *c, const struct insn *i)
 #define JCC(cc) \
 	static void jcc_##cc(struct cpu *c, const struct insn *i) \
 	{ \
-		if (cpu_cond(c, cc)) \
+		if (cpu_cond(c, cc)) { \
 			branch_to(c, c->next_rip + i->imm, i->osz); \
+			c->cycles += c->cost_taken; \
+		} \
 	}
 JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
 JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)

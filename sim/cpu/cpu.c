@@ -11,6 +11,7 @@
 #include "exception.h"
 #include "flags.h"
 #include "icache.h"
+#include "../cost.h"
 
 void cpu_init(struct cpu *c, struct physmem *pm, struct pio_map *pio, struct ev_bus *bus)
 {
@@ -30,8 +31,59 @@ void cpu_init(struct cpu *c, struct physmem *pm, struct pio_map *pio, struct ev_
 	 * reference that hits the data cache, and the miss handling around it. */
 	c->cost_walk_ref = 20;
 	c->cost_tlb_miss = 10;
+	c->cost_string_iter = 1;
 	c->ic = icache_new(c);
 	cpu_reset(c);
+}
+
+/* Round down to a power of two, at least 1. */
+static unsigned pow2_floor(unsigned v)
+{
+	unsigned p = 1;
+	while (p * 2 <= v)
+		p *= 2;
+	return p;
+}
+
+int cpu_apply_profile(struct cpu *c, const struct cost_profile *p)
+{
+	struct tlbm it, dt;
+	struct psc ps;
+	unsigned iways = 8, dways = 4;
+	unsigned isets = pow2_floor(p->size[SIZE_ITLB_4K] / iways ? p->size[SIZE_ITLB_4K] / iways : 1);
+	unsigned dsets = pow2_floor(p->size[SIZE_DTLB_4K] / dways ? p->size[SIZE_DTLB_4K] / dways : 1);
+	if (tlbm_init(&it, "ITLB", isets, iways) != 0)
+		return -1;
+	if (tlbm_init(&dt, "DTLB", dsets, dways) != 0) {
+		tlbm_free(&it);
+		return -1;
+	}
+	if (psc_init(&ps, p->size[SIZE_PWC]) != 0) {
+		tlbm_free(&it);
+		tlbm_free(&dt);
+		return -1;
+	}
+	tlbm_free(&c->itlb);
+	tlbm_free(&c->dtlb);
+	psc_free(&c->psc);
+	c->itlb = it;
+	c->dtlb = dt;
+	c->psc = ps;
+	for (int k = 0; k < COST_COUNT && k < 32; k++)
+		c->class_cost[k] = (uint16_t)(p->cycles[k] > 2000 ? 2000 : p->cycles[k]);
+	c->profiled = true;
+	c->cost_walk_ref = p->cycles[COST_WALK_REF];
+	c->cost_tlb_miss = p->cycles[COST_TLB_MISS];
+	c->cost_pwc_hit = p->cycles[COST_PWC_HIT];
+	c->cost_taken = p->cycles[COST_BRANCH_TAKEN];
+	c->cost_string_iter = p->cycles[COST_STRING_ITER];
+	c->cost_exception = p->cycles[COST_EXCEPTION];
+	c->cost_interrupt = p->cycles[COST_INTERRUPT];
+	c->cost_cr3_write = p->cycles[COST_CR3_WRITE];
+	c->cost_tlb_flush = p->cycles[COST_TLB_FLUSH];
+	cpu_tlb_invalidate(c, TLBI_ALL, 0, 0);
+	icache_flush(c->ic); /* blocks carry their costs */
+	return 0;
 }
 
 void cpu_free(struct cpu *c)
@@ -320,7 +372,7 @@ static __attribute__((noinline)) void run_blocks(struct cpu *c, const struct blo
 		c->cur = NULL;
 		c->icount += (uint64_t)(i - b->insns);
 		c->cycles += i[-1].cum_cost;
-		if (c->attn || c->cycles >= c->deadline)
+		if (c->attn || c->cycles >= c->deadline || c->cycles >= c->cycle_limit)
 			return;
 		uint64_t la = fetch_la(c);
 		const struct jc_entry *j = jc_slot(c, la);

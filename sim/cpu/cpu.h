@@ -207,6 +207,13 @@ struct cpu {
 	uint64_t walks, walk_refs;   /* page walks and their memory references */
 	uint32_t cost_walk_ref;      /* cycles per walk memory reference */
 	uint32_t cost_tlb_miss;      /* cycles added by a TLB miss, besides the references */
+	uint32_t cost_pwc_hit;       /* cycles for a walk that starts at a paging-structure cache */
+	uint32_t cost_taken;         /* extra cycles for a taken branch */
+	uint32_t cost_string_iter;   /* cycles per REP iteration after the first */
+	uint32_t cost_exception, cost_interrupt; /* delivery through the IDT */
+	uint32_t cost_cr3_write, cost_tlb_flush; /* MOV to CR3 and the flush it causes */
+	bool profiled;               /* class_cost[] comes from a CPU profile */
+	uint16_t class_cost[32];     /* cycles per cost class (profile), indexed by insn.cclass */
 	struct physmem *pm;          /* physical memory map */
 	struct pio_map *pio;         /* port-I/O map */
 	struct ev_bus *bus;          /* event bus */
@@ -265,6 +272,11 @@ const char *cpu_write_cr4(struct cpu *c, uint64_t v);
 uint64_t cpu_block_cycles_so_far(const struct cpu *c, const struct insn *i);
 /* SGDT/SIDT/SLDT/SMSW/STR under CR4.UMIP at CPL > 0: #GP(0). */
 void cpu_umip_check(struct cpu *c, const char *insn);
+
+/* Take costs and TLB geometry from a CPU profile (sim/cost.h). Returns 0,
+ * or -1 if the TLBs cannot be reallocated (the old ones stay). */
+struct cost_profile;
+int cpu_apply_profile(struct cpu *c, const struct cost_profile *p);
 
 /* Recompute derived mode fields after CR0/CR4/EFER/CS changes. */
 void cpu_update_mode(struct cpu *c);

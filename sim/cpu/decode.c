@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../cost.h"
 #include "cpu.h"
 #include "ops.h"
 
@@ -184,6 +185,37 @@ static int make_ud(struct insn *out, int len, insn_fn *fn)
 }
 
 /*
+ * The cost class of each handler, for CPU profiles (sim/cost.h): the
+ * handlers not listed are simple ALU/move instructions.
+ */
+static const struct {
+	insn_fn *fn;
+	uint8_t cclass;
+} cost_classes[] = {
+	{ op_mul, COST_MUL }, { op_imul, COST_MUL }, { op_imul1, COST_MUL }, { op_aad, COST_MUL },
+	{ op_div, COST_DIV }, { op_idiv, COST_DIV }, { op_aam, COST_DIV },
+	{ op_call, COST_CALL_RET }, { op_ret, COST_CALL_RET }, { op_call_far, COST_CALL_RET },
+	{ op_ret_far, COST_CALL_RET }, { op_iret, COST_SYSTEM }, { op_jmp_far, COST_SYSTEM },
+	{ op_mov_cr, COST_SYSTEM }, { op_mov_dr, COST_SYSTEM }, { op_lgdt, COST_SYSTEM },
+	{ op_sgdt, COST_SYSTEM }, { op_ltr, COST_SYSTEM }, { op_lldt, COST_SYSTEM },
+	{ op_cpuid, COST_SYSTEM }, { op_rdmsr, COST_SYSTEM }, { op_wrmsr, COST_SYSTEM },
+	{ op_rdtsc, COST_SYSTEM }, { op_invlpg, COST_SYSTEM }, { op_invpcid, COST_SYSTEM },
+	{ op_wbinvd, COST_SYSTEM }, { op_clts, COST_SYSTEM }, { op_lmsw, COST_SYSTEM },
+	{ op_sysenter, COST_SYSTEM }, { op_sysexit, COST_SYSTEM }, { op_syscall, COST_SYSTEM },
+	{ op_sysret, COST_SYSTEM }, { op_swapgs, COST_SYSTEM }, { op_hlt, COST_SYSTEM },
+	{ op_in, COST_SYSTEM }, { op_out, COST_SYSTEM }, { op_lar, COST_SYSTEM },
+	{ op_lsl, COST_SYSTEM }, { op_verr_verw, COST_SYSTEM }, { op_popf, COST_SYSTEM },
+};
+
+static uint8_t cost_class_of(insn_fn *fn)
+{
+	for (size_t k = 0; k < sizeof cost_classes / sizeof cost_classes[0]; k++)
+		if (cost_classes[k].fn == fn)
+			return cost_classes[k].cclass;
+	return COST_ALU;
+}
+
+/*
  * Pick a specialised handler where one exists for the operand kinds: the
  * generic handlers stay correct for every form, these are only faster.
  */
@@ -302,6 +334,7 @@ int decode_insn(const struct decoder *d, enum code_mode mode, const uint8_t *byt
 	out->fn = row->fn;
 	out->sub = row->sub;
 	out->cost = row->cost;
+	out->cclass = cost_class_of(row->fn);
 	if (row->end)
 		out->flags |= IF_ENDS;
 

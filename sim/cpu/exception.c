@@ -282,7 +282,8 @@ void exc_deliver_pending(struct cpu *c)
 	bool soft = c->pending_soft, ext = c->pending_ext;
 	c->pending_ext = false;
 	if (!soft && !ext) {
-		e.has_error = has_error_code(e.vector);
+		/* Real-address mode pushes no error codes (SDM Vol. 3A, 21.1.4). */
+		e.has_error = has_error_code(e.vector) && (c->cr0 & CR0_PE);
 		if (!e.has_error)
 			e.error = 0;
 	}
@@ -322,6 +323,7 @@ void exc_deliver_pending(struct cpu *c)
 	emit_exception(c, ext ? EV_INTERRUPT : EV_EXCEPTION, &e);
 
 	enum deliver_kind kind = soft ? DK_SOFT_INT : ext ? DK_EXT_INT : DK_FAULT;
+	c->cycles += ext ? c->cost_interrupt : c->cost_exception;
 	uint64_t ret = soft ? c->next_rip : c->rip;
 	c->halted = false;
 	if (!(c->cr0 & CR0_PE))

@@ -10,8 +10,10 @@ static inline __attribute__((always_inline)) void then_jcc(struct cpu *c, const 
 	uint64_t jrip = c->next_rip; /* the first instruction has retired */
 	c->rip = jrip;
 	c->next_rip = (jrip + j->len) & c->ip_mask;
-	if (cpu_cond(c, cc))
+	if (cpu_cond(c, cc)) {
 		branch_to(c, c->next_rip + j->imm, j->osz);
+		c->cycles += c->cost_taken;
+	}
 }
 
 /* One handler per (first instruction, condition): FUSED_ALL makes the 16

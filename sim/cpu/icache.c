@@ -253,6 +253,8 @@ static const struct block *one_off(struct icache *ic, uint64_t la, uint64_t pa, 
 	b->n = 1;
 	b->cached = false;
 	decode_insn(&ic->dec, mode, buf, n, &b->insns[0]);
+	if (ic->c->profiled)
+		b->insns[0].cost = ic->c->class_cost[b->insns[0].cclass];
 	b->insns[0].cum_cost = b->insns[0].cost;
 	b->end_off = (uint16_t)(((pa & ~PAGE_MASK) + b->insns[0].len) > PAGE_SIZE
 				? PAGE_SIZE : (pa & ~PAGE_MASK) + b->insns[0].len);
@@ -279,6 +281,8 @@ static const struct block *build(struct icache *ic, uint64_t la, uint64_t pa, ui
 			break;
 		}
 		off += (unsigned)len;
+		if (ic->c->profiled)
+			tmp[n].cost = ic->c->class_cost[tmp[n].cclass];
 		tmp[n].cum_cost = (uint16_t)((n ? tmp[n - 1].cum_cost : 0) + tmp[n].cost);
 		ic->n.insns_decoded++;
 		if (tmp[n++].flags & IF_ENDS)

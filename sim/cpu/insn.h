@@ -65,7 +65,8 @@ struct insn {
 	uint8_t index;       /* memory index register or BASE_NONE */
 	uint8_t scale;       /* 1, 2, 4, 8 */
 	uint8_t seg;         /* segment of the memory operand (enum seg) */
-	uint8_t cost;        /* modelled cycles for retiring it */
+	uint8_t cclass;      /* cost class (enum cost_item of sim/cost.h) */
+	uint16_t cost;       /* modelled cycles for retiring it */
 	uint16_t cum_cost;   /* cycles of the block's instructions up to and including it */
 	uint16_t mnemonic;   /* ZydisMnemonic, for messages */
 	struct opnd op[3];   /* visible operands in Intel order */

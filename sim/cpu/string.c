@@ -167,7 +167,7 @@ static void str_run(struct cpu *c, const struct insn *i, int kind)
 		bool zf = str_iteration(c, i, k, step);
 		reg_put(c, RCX, i->asz, --n);
 		if (done++ > 0)
-			c->cycles++;
+			c->cycles += c->cost_string_iter; /* each iteration after the first */
 		if (k->compare && zf == stop_zf)
 			break;
 		if (n != 0 && (c->attn & ATTN_STOP)) {

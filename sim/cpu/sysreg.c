@@ -122,6 +122,7 @@ const char *cpu_write_cr3(struct cpu *c, uint64_t v)
 	c->cr3 = v;
 	/* MOV to CR3 invalidates the non-global entries of the new PCID (all
 	 * PCIDs when CR4.PCIDE = 0), unless bit 63 asked it not to. */
+	c->cycles += c->cost_cr3_write + (keep ? 0 : c->cost_tlb_flush);
 	if (keep)
 		cpu_tlb_invalidate(c, TLBI_NONE, 0, 0);
 	else if (pcide)
