@@ -8,46 +8,15 @@
 
 #include "cli.h"
 #include "json.h"
+#include "../scenario/files.h"
 
 int cli_read_file(const char *path, uint8_t **data, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		cli_error("cannot open '%s': %s", path, strerror(errno));
+	char err[160];
+	if (sc_read_file(path, data, len, 4ull << 30, err, sizeof err) != 0) {
+		cli_error("cannot open '%s': %s", path, err);
 		return -1;
 	}
-	size_t cap = 65536, n = 0;
-	uint8_t *buf = malloc(cap);
-	for (;;) {
-		if (!buf) {
-			fclose(f);
-			cli_error("out of memory reading '%s'", path);
-			return -1;
-		}
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		if (cap >= (4ull << 30)) {
-			free(buf);
-			fclose(f);
-			cli_error("'%s' is larger than 4 GiB", path);
-			return -1;
-		}
-		cap *= 2;
-		uint8_t *nb = realloc(buf, cap);
-		if (!nb)
-			free(buf);
-		buf = nb;
-	}
-	if (ferror(f)) {
-		cli_error("cannot read '%s': %s", path, strerror(errno));
-		free(buf);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	*data = buf;
-	*len = n;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "common.h"
 #include "json.h"
+#include "../scenario/files.h"
 
 #define MAX_LOADS 32
 #define MAX_DUMPS 32
@@ -316,65 +317,10 @@ out:
 
 bool cli_parse_u64(const char *s, bool allow_suffix, uint64_t *out)
 {
-	if (!s || !*s)
+	const char *why;
+	size_t n = s ? strlen(s) : 0;
+	/* Sizes take K/M/G/T; addresses and counts do not. */
+	if (!allow_suffix && n > 0 && strchr("kKmMgGtT", s[n - 1]))
 		return false;
-	int base = 10;
-	const char *p = s;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	} else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B')) {
-		base = 2;
-		p += 2;
-	}
-	if (!*p)
-		return false;
-	uint64_t v = 0;
-	for (; *p; p++) {
-		unsigned d;
-		char ch = *p;
-		if (ch >= '0' && ch <= '9')
-			d = (unsigned)(ch - '0');
-		else if (base == 16 && ch >= 'a' && ch <= 'f')
-			d = (unsigned)(ch - 'a' + 10);
-		else if (base == 16 && ch >= 'A' && ch <= 'F')
-			d = (unsigned)(ch - 'A' + 10);
-		else if (ch == '_')
-			continue;
-		else
-			break;
-		if (d >= (unsigned)base || v > (UINT64_MAX - d) / (uint64_t)base)
-			return false;
-		v = v * (uint64_t)base + d;
-	}
-	if (*p && base == 10 && (*p == 'e' || *p == 'E')) {
-		char *end;
-		unsigned long ex = strtoul(p + 1, &end, 10);
-		if (end == p + 1 || *end || ex > 19)
-			return false;
-		for (unsigned long k = 0; k < ex; k++) {
-			if (v > UINT64_MAX / 10)
-				return false;
-			v *= 10;
-		}
-		p = end;
-	}
-	if (*p && allow_suffix && !p[1]) {
-		unsigned shift = 0;
-		switch (*p) {
-		case 'k': case 'K': shift = 10; break;
-		case 'm': case 'M': shift = 20; break;
-		case 'g': case 'G': shift = 30; break;
-		case 't': case 'T': shift = 40; break;
-		default: return false;
-		}
-		if (v > (UINT64_MAX >> shift))
-			return false;
-		v <<= shift;
-		p++;
-	}
-	if (*p)
-		return false;
-	*out = v;
-	return true;
+	return n > 0 && sc_parse_u64(s, false, out, &why);
 }
