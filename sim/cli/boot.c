@@ -31,6 +31,8 @@ struct boot_opts {
 	uint64_t memory;         /* --memory */
 	uint64_t max_insns;      /* --max-insns */
 	bool stats;              /* --stats */
+	const char *trace;       /* --trace */
+	bool trace_insns;        /* --trace-insns */
 	const char *dump_state;  /* --dump-state */
 	const char *bios;        /* --bios */
 };
@@ -55,6 +57,8 @@ static const char boot_help[] =
 	"  --max-insns N        stop after N instructions (default 1e9)\n"
 	"  --dump-state PATH    write the final state as JSON to PATH ('-' for stdout)\n"
 	"  --stats              print instructions, cycles, wall time and MIPS to stderr\n"
+	"  --trace FILE         write every event as JSON Lines (docs/trace-format.md)\n"
+	"  --trace-insns        include each retired instruction in the trace\n"
 	"  --help               this text\n"
 	"\n"
 	"Guest output to the UART at 0x3F8 and to port 0xE9 goes to stdout. Exit\n"
@@ -62,7 +66,8 @@ static const char boot_help[] =
 	"instruction limit; 6 on a triple fault (the machine state goes to stderr);\n"
 	"2 for bad arguments, files or kernels.\n";
 
-enum { OPT_APPEND = 256, OPT_MODULE, OPT_MEMORY, OPT_MAX, OPT_STATS, OPT_DUMP_STATE, OPT_BIOS, OPT_HELP };
+enum { OPT_APPEND = 256, OPT_MODULE, OPT_MEMORY, OPT_MAX, OPT_STATS, OPT_DUMP_STATE, OPT_BIOS, OPT_HELP,
+       OPT_TRACE, OPT_TRACE_INSNS };
 
 static const struct option boot_options[] = {
 	{ "append", required_argument, 0, OPT_APPEND },
@@ -70,6 +75,8 @@ static const struct option boot_options[] = {
 	{ "memory", required_argument, 0, OPT_MEMORY },
 	{ "max-insns", required_argument, 0, OPT_MAX },
 	{ "stats", no_argument, 0, OPT_STATS },
+	{ "trace", required_argument, 0, OPT_TRACE },
+	{ "trace-insns", no_argument, 0, OPT_TRACE_INSNS },
 	{ "dump-state", required_argument, 0, OPT_DUMP_STATE },
 	{ "bios", required_argument, 0, OPT_BIOS },
 	{ "help", no_argument, 0, OPT_HELP },
@@ -118,6 +125,12 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 			break;
 		case OPT_STATS:
 			o->stats = true;
+			break;
+		case OPT_TRACE:
+			o->trace = optarg;
+			break;
+		case OPT_TRACE_INSNS:
+			o->trace_insns = true;
 			break;
 		case OPT_DUMP_STATE:
 			o->dump_state = optarg;
@@ -217,6 +230,11 @@ int cmd_boot(int argc, char **argv)
 	size_t len = 0;
 	struct machine *m = NULL;
 	rc = EXIT_USAGE;
+	if (o.trace_insns && !o.trace) {
+		cli_error("boot: --trace-insns adds to --trace; give --trace FILE too");
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (cli_read_file(o.bios ? o.bios : o.kernel, &image, &len) != 0 || read_modules(&o) != 0)
 		goto out;
 
@@ -230,8 +248,15 @@ int cmd_boot(int argc, char **argv)
 	if ((rc = load(m, &o, image, len)) >= 0)
 		goto out;
 
+	struct cli_trace trace;
+	if (cli_trace_open(&trace, m, o.trace, o.trace_insns, o.bios ? o.bios : o.kernel,
+			   o.bios ? "bios" : "multiboot") != 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	double secs;
 	enum stop_reason why = cli_run(m, o.max_insns, &secs);
+	cli_trace_close(&trace, m, why);
 	cli_say_stop(m, why);
 	if (why == STOP_SHUTDOWN)
 		cli_print_machine_state(stderr, m);

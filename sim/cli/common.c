@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "../cost.h"
 #include "../scenario/files.h"
 
 int cli_read_file(const char *path, uint8_t **data, size_t *len)
@@ -172,4 +173,45 @@ int cli_dump_state(const char *path, struct machine *m, enum stop_reason why, co
 	if (f != stdout)
 		fclose(f);
 	return 0;
+}
+
+static void trace_event(void *opaque, const struct event *e)
+{
+	struct cli_trace *t = opaque;
+	trace_jsonl_event(&t->w, e);
+}
+
+int cli_trace_open(struct cli_trace *t, struct machine *m, const char *path, bool insns,
+		   const char *name, const char *mode)
+{
+	t->f = NULL;
+	t->handle = -1;
+	if (!path)
+		return 0;
+	t->f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!t->f) {
+		cli_error("--trace: cannot write '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	const struct cost_profile *p = machine_profile(m);
+	struct trace_info info = { name, mode, p ? p->name : "none", machine_cpu_hz(m) };
+	trace_jsonl_begin(&t->w, t->f, &info);
+	uint32_t mask = ((1u << EV_KIND_COUNT) - 1) & ~EVB(EV_STOP);
+	if (!insns)
+		mask &= ~EVB(EV_INSN);
+	t->handle = machine_subscribe(m, mask, trace_event, t);
+	return 0;
+}
+
+void cli_trace_close(struct cli_trace *t, struct machine *m, enum stop_reason why)
+{
+	if (!t->f)
+		return;
+	machine_unsubscribe(m, t->handle);
+	trace_jsonl_end(&t->w, m, why, why == STOP_MAX_INSNS ? 1 : why == STOP_MAX_CYCLES ? 2 : 0);
+	if (t->f != stdout)
+		fclose(t->f);
+	else
+		fflush(stdout);
+	t->f = NULL;
 }

@@ -28,6 +28,21 @@ void cli_print_machine_state(FILE *f, struct machine *m);
 /* The --stats lines on stderr. */
 void cli_print_stats(struct machine *m, double secs);
 
+/* --trace FILE [--trace-insns]: the JSON Lines event trace of
+ * docs/trace-format.md for exec and boot. */
+#include "../trace/trace.h"
+struct cli_trace {
+	FILE *f;                 /* the trace file, or NULL (no --trace) */
+	struct trace_jsonl w;    /* its writer */
+	int handle;              /* event subscription */
+};
+/* Open path and subscribe to every event kind (instructions only with
+ * insns). Returns 0, or -1 after a cli_error. */
+int cli_trace_open(struct cli_trace *t, struct machine *m, const char *path, bool insns,
+		   const char *name, const char *mode);
+/* Write the closing record and close the file (nothing without --trace). */
+void cli_trace_close(struct cli_trace *t, struct machine *m, enum stop_reason why);
+
 /* The process exit status for how a run ended (see vtsim(1)). */
 int cli_exit_status(struct machine *m, enum stop_reason why);
 

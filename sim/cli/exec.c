@@ -37,6 +37,8 @@ struct exec_opts {
 	struct cli_dump dumps[MAX_DUMPS]; /* --dump-mem */
 	int ndumps;
 	bool stats;                /* --stats */
+	const char *trace;         /* --trace */
+	bool trace_insns;          /* --trace-insns */
 };
 
 static const char exec_help[] =
@@ -63,6 +65,8 @@ static const char exec_help[] =
 	"  --dump-state PATH    write the final state as JSON to PATH ('-' for stdout)\n"
 	"  --dump-mem ADDR:LEN  add a hex dump of physical memory to the state (repeatable)\n"
 	"  --stats              print instructions, cycles, wall time and MIPS to stderr\n"
+	"  --trace FILE         write every event as JSON Lines (docs/trace-format.md)\n"
+	"  --trace-insns        include each retired instruction in the trace\n"
 	"  --help               this text\n"
 	"\n"
 	"Numbers are decimal, 0x hex or 0b binary. Guest output to port 0xE9 and the\n"
@@ -87,7 +91,8 @@ static bool split_addr(const char *arg, uint64_t *addr, const char **rest)
 }
 
 enum { OPT_MODE = 256, OPT_MEMORY, OPT_LOAD, OPT_ENTRY, OPT_REGS, OPT_MAX, OPT_DUMP_STATE,
-       OPT_DUMP_MEM, OPT_STATS, OPT_HELP };
+       OPT_DUMP_MEM, OPT_STATS, OPT_HELP,
+       OPT_TRACE, OPT_TRACE_INSNS };
 
 static const struct option exec_options[] = {
 	{ "mode", required_argument, 0, OPT_MODE },
@@ -99,6 +104,8 @@ static const struct option exec_options[] = {
 	{ "dump-state", required_argument, 0, OPT_DUMP_STATE },
 	{ "dump-mem", required_argument, 0, OPT_DUMP_MEM },
 	{ "stats", no_argument, 0, OPT_STATS },
+	{ "trace", required_argument, 0, OPT_TRACE },
+	{ "trace-insns", no_argument, 0, OPT_TRACE_INSNS },
 	{ "help", no_argument, 0, OPT_HELP },
 	{ 0, 0, 0, 0 },
 };
@@ -179,6 +186,12 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 		case OPT_STATS:
 			o->stats = true;
 			break;
+		case OPT_TRACE:
+			o->trace = optarg;
+			break;
+		case OPT_TRACE_INSNS:
+			o->trace_insns = true;
+			break;
 		case OPT_HELP:
 			fputs(exec_help, stdout);
 			return 0;
@@ -193,6 +206,10 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 	}
 	if (o->nloads == 0) {
 		cli_error("exec: nothing to run: give at least one --load ADDR:FILE");
+		return EXIT_USAGE;
+	}
+	if (o->trace_insns && !o->trace) {
+		cli_error("exec: --trace-insns adds to --trace; give --trace FILE too");
 		return EXIT_USAGE;
 	}
 	if (o->dump_state == NULL && o->ndumps > 0) {
@@ -296,9 +313,15 @@ int cmd_exec(int argc, char **argv)
 		machine_phys_write(m, o.loads[i].addr, o.loads[i].data, o.loads[i].len);
 	if (o.regs && (rc = load_regs(m, o.regs)) >= 0)
 		goto done;
+	struct cli_trace trace;
+	if (cli_trace_open(&trace, m, o.trace, o.trace_insns, o.loads[0].path, mode_name(o.mode)) != 0) {
+		rc = EXIT_USAGE;
+		goto done;
+	}
 
 	double secs;
 	enum stop_reason why = cli_run(m, o.max_insns, &secs);
+	cli_trace_close(&trace, m, why);
 	cli_say_stop(m, why);
 	if (o.stats)
 		cli_print_stats(m, secs);

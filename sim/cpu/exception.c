@@ -69,7 +69,9 @@ void exc_deliver_trap(struct cpu *c, uint8_t vector, const char *why)
 
 void exc_soft_int(struct cpu *c, const struct insn *i, uint8_t vector)
 {
-	c->pending = (struct ev_exception){ .vector = vector, .rip = c->rip, .why = "", .insn = "" };
+	c->pending = (struct ev_exception){ .vector = vector, .rip = c->rip,
+					    .why = "software interrupt: INT n, INT3 or INTO (SDM Vol. 3A, 6.4.2)",
+					    .insn = "" };
 	c->pending_soft = true;
 	c->pending_ext = false;
 	c->pending_insn = i;
