@@ -104,7 +104,7 @@ static uint64_t translate_as(struct cpu *c, uint64_t la, enum access acc, int us
 
 	uint64_t page = pa & PAGE_MASK, lpage = la & PAGE_MASK;
 	uint8_t *host = phys_ram_span(c->pm, page, PAGE_SIZE);
-	if (!host)
+	if (!host || (c->dr_data && cpu_debug_watches_page(c, la)))
 		return pa;
 	struct tlb_entry *e = acc == ACC_EXEC ? tlb_islot(&c->tlb, user, la) : tlb_slot(&c->tlb, user, la);
 	if (e->pa != page || e->addend != (uintptr_t)host - lpage)
@@ -165,6 +165,8 @@ void sys_write(struct cpu *c, uint64_t la, unsigned size, uint64_t v)
 
 uint64_t mem_read_slow(struct cpu *c, uint64_t la, unsigned size, enum access acc)
 {
+	if (c->dr_data)
+		cpu_debug_data(c, la, size, acc == ACC_WRITE);
 	if (((la & ~PAGE_MASK) + size) <= PAGE_SIZE)
 		return phys_read(c->pm, translate(c, la, acc), size);
 	/* The access crosses a page: translate both pages before reading. */
@@ -183,6 +185,8 @@ uint64_t mem_read_slow(struct cpu *c, uint64_t la, unsigned size, enum access ac
 
 void mem_write_slow(struct cpu *c, uint64_t la, unsigned size, uint64_t val)
 {
+	if (c->dr_data)
+		cpu_debug_data(c, la, size, true);
 	if (((la & ~PAGE_MASK) + size) <= PAGE_SIZE) {
 		phys_write(c->pm, translate(c, la, ACC_WRITE), size, val);
 		return;

@@ -119,6 +119,7 @@ void cpu_reset(struct cpu *c)
 		c->dr[i] = 0;
 	c->dr[6] = 0xffff0ff0ull;
 	c->dr[7] = 0x400;
+	c->dr_exec = c->dr_data = c->dr_hits = 0;
 	/* LDTR and TR after reset: selector 0, base 0, limit FFFFh, present
 	 * (LDT type 2; TR a busy 16-bit TSS, type 3) (Table 10-1). */
 	c->ldtr = (struct segment){ 0, 0, 0xffff, 0x82 };
@@ -459,16 +460,41 @@ int cpu_run(struct cpu *c, uint64_t max)
 			c->stop = STOP_MAX_INSNS;
 			break;
 		}
-		if (c->rflags & FL_TF) {
-			/* Single-step (SDM Vol. 3A, 18.3.1.4): an instruction that
-			 * starts with TF = 1 is followed by a #DB trap, BS in DR6. */
+		if ((c->rflags & (FL_TF | FL_RF)) || c->dr_exec || c->dr_data) {
+			/*
+			 * One instruction at a time, with the debug checks (SDM Vol.
+			 * 3A, 18.3): an instruction breakpoint is a fault before the
+			 * instruction (unless RF = 1); data breakpoints and the
+			 * single-step of TF are traps after it. RF clears once an
+			 * instruction completes.
+			 */
+			unsigned bp = cpu_debug_exec(c, fetch_la(c));
+			if (bp) {
+				c->dr[6] = (c->dr[6] & ~0xfull) | bp;
+				exc_deliver_trap(c, EXC_DB, "instruction breakpoint from DR0-DR3 (fault) (SDM Vol. 3A, 18.3.1.1)");
+				continue;
+			}
+			bool tf = c->rflags & FL_TF, rf = c->rflags & FL_RF;
 			const struct block *b = next_block(c);
 			c->attn &= ~ATTN_REFETCH;
 			uint64_t before = c->icount;
+			c->dr_hits = 0;
 			run_block_exact(c, b->insns, b->insns + 1, c->attn & ATTN_INSN_EV);
-			if (c->icount != before && !c->halted) {
-				c->dr[6] |= 1ull << 14;
-				exc_deliver_trap(c, EXC_DB, "single-step trap: the instruction began with RFLAGS.TF=1 (SDM Vol. 3A, 18.3.1.4)");
+			if (c->icount != before) {
+				/* RF set before this instruction has done its job; an
+				 * IRET that just loaded RF = 1 keeps it for the next. */
+				if (rf)
+					c->rflags &= ~(uint64_t)FL_RF;
+				uint64_t dr6 = 0;
+				if (c->dr_hits)
+					dr6 |= c->dr_hits;
+				if (tf && !c->halted)
+					dr6 |= 1ull << 14;
+				if (dr6) {
+					c->dr[6] = (c->dr[6] & ~0xfull) | dr6;
+					exc_deliver_trap(c, EXC_DB, (dr6 & 0xf) ? "data breakpoint from DR0-DR3 (trap) (SDM Vol. 3A, 18.3.1.2)"
+									 : "single-step trap: the instruction began with RFLAGS.TF=1 (SDM Vol. 3A, 18.3.1.4)");
+				}
 			}
 			continue;
 		}

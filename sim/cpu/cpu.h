@@ -177,6 +177,9 @@ struct cpu {
 	uint64_t cr0, cr2, cr3, cr4, efer; /* control registers */
 	uint64_t pdpte[4];           /* PAE PDPTE registers, loaded with CR3 (SDM Vol. 3A, 4.4.1) */
 	uint64_t dr[8];              /* DR0-DR3, (DR4/5 unused), DR6, DR7 */
+	uint8_t dr_exec;             /* DR7: enabled instruction breakpoints (bit n: DRn) */
+	uint8_t dr_data;             /* DR7: enabled data breakpoints */
+	uint8_t dr_hits;             /* data breakpoints hit by the current instruction */
 	struct segment ldtr, tr;     /* LDTR and TR with their descriptor caches */
 
 	/* Model-specific registers (msr.c has the table of all of them). */
@@ -270,6 +273,16 @@ const char *cpu_write_cr4(struct cpu *c, uint64_t v);
 /* Cycles of the instructions before i in the block being run that are not
  * yet in cpu.cycles (the fast loop adds them when the block ends). */
 uint64_t cpu_block_cycles_so_far(const struct cpu *c, const struct insn *i);
+/* Recompute dr_exec/dr_data after a write to DR0-DR3 or DR7 (debug.c). */
+void cpu_debug_update(struct cpu *c);
+/* Does [la, la+size) overlap an enabled data breakpoint of this kind? Sets
+ * dr_hits (debug.c). write: the access writes. */
+void cpu_debug_data(struct cpu *c, uint64_t la, unsigned size, bool write);
+/* Does the page at la hold a watched data address? (keeps it off the fast path) */
+bool cpu_debug_watches_page(const struct cpu *c, uint64_t la);
+/* An instruction breakpoint at la (bits of DR6.B0-B3 that match), honouring RF. */
+unsigned cpu_debug_exec(const struct cpu *c, uint64_t la);
+
 /* SGDT/SIDT/SLDT/SMSW/STR under CR4.UMIP at CPL > 0: #GP(0). */
 void cpu_umip_check(struct cpu *c, const char *insn);
 

@@ -243,6 +243,7 @@ static void specialize(struct insn *out)
 	}
 	if (out->fn == op_mov && (k0 == OPK_DR || k1 == OPK_DR)) {
 		out->fn = op_mov_dr;
+		out->flags |= IF_ENDS; /* breakpoints switch the run loop's mode */
 		return;
 	}
 	if (out->fn == op_mov) {

@@ -213,8 +213,7 @@ void op_mov_cr(struct cpu *c, const struct insn *i)
 /*
  * MOV DR (SDM Vol. 3A, 18.2 "Debug Registers"): DR4/DR5 alias DR6/DR7
  * unless CR4.DE = 1, when they are #UD; the upper 32 bits of DR6/DR7 are
- * reserved in 64-bit mode. vtsim keeps the values; breakpoints from them
- * are not raised yet.
+ * reserved in 64-bit mode. Breakpoints are in debug.c.
  */
 void op_mov_dr(struct cpu *c, const struct insn *i)
 {
@@ -242,6 +241,10 @@ void op_mov_dr(struct cpu *c, const struct insn *i)
 	if ((n == 6 || n == 7) && (v >> 32))
 		cpu_raise_gp0(c, "MOV to DR6/DR7 sets bits 63:32 (SDM Vol. 2A, MOV DR)");
 	c->dr[n] = v;
+	if (n != 6) {
+		cpu_debug_update(c);
+		c->attn |= ATTN_REFETCH; /* back to the run loop, which checks breakpoints */
+	}
 }
 
 void op_clts(struct cpu *c, const struct insn *i)
