@@ -1,6 +1,8 @@
 /* access.c - the slow path of memory access: walk, fault, refill, devices. */
 #include "access.h"
 
+#include "config.h"
+
 #include <stdio.h>
 
 void seg_fault(struct cpu *c, int seg, uint64_t off, const char *why)
@@ -41,7 +43,8 @@ static void model_evicted(struct cpu *c, const struct tlbm_entry *old, bool code
 
 static void emit_walk(struct cpu *c, uint64_t la, enum access acc, const struct walk *w)
 {
-	struct event e = { .kind = EV_WALK, .icount = c->icount, .cycles = c->cycles };
+	struct event e = { .kind = EV_WALK };
+	cpu_time_now(c, &e.icount, &e.cycles);
 	e.u.walk = (struct ev_walk){ la, (uint8_t)acc, w };
 	ev_emit(c->bus, &e);
 }
@@ -73,8 +76,10 @@ static uint64_t translate_paged(struct cpu *c, uint64_t la, enum access acc, int
 		refs += w.refs[k].pa != PDPTE_REGISTER;
 	c->walks++;
 	c->walk_refs += refs;
+#ifndef VTSIM_STRESS_TLB /* the stress build's flushes would make every access cost a walk */
 	c->cycles += c->cost_tlb_miss + (uint64_t)refs * c->cost_walk_ref +
 		     (w.psc_level ? c->cost_pwc_hit : 0);
+#endif
 	if (ev_wanted(c->bus, EV_WALK))
 		emit_walk(c, la, acc, &w);
 	if (!ok) {

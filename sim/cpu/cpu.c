@@ -279,6 +279,24 @@ static inline const struct block *next_block(struct cpu *c)
 	return b;
 }
 
+void cpu_time_now(const struct cpu *c, uint64_t *icount, uint64_t *cycles)
+{
+	const struct block *b = c->cur;
+	*icount = c->icount;
+	*cycles = c->cycles;
+	if (!b)
+		return;
+	uint64_t rip = c->cur_rip;
+	unsigned k = 0;
+	while (k < b->n && rip != c->rip) {
+		rip = (rip + b->insns[k].len) & c->ip_mask;
+		k++;
+	}
+	*icount += k;
+	if (k)
+		*cycles += b->insns[k - 1].cum_cost;
+}
+
 uint64_t cpu_block_cycles_so_far(const struct cpu *c, const struct insn *i)
 {
 	const struct block *b = c->cur;

@@ -270,6 +270,10 @@ const char *cpu_write_cr0(struct cpu *c, uint64_t v);
 const char *cpu_write_cr3(struct cpu *c, uint64_t v);
 const char *cpu_write_cr4(struct cpu *c, uint64_t v);
 
+/* The exact instruction count and cycles now, for events raised in the
+ * middle of a block (the fast loop counts once per block). */
+void cpu_time_now(const struct cpu *c, uint64_t *icount, uint64_t *cycles);
+
 /* Cycles of the instructions before i in the block being run that are not
  * yet in cpu.cycles (the fast loop adds them when the block ends). */
 uint64_t cpu_block_cycles_so_far(const struct cpu *c, const struct insn *i);

@@ -266,7 +266,8 @@ static void emit_exception(struct cpu *c, enum ev_kind kind, const struct ev_exc
 {
 	if (!ev_wanted(c->bus, kind))
 		return;
-	struct event ev = { .kind = kind, .icount = c->icount, .cycles = c->cycles };
+	struct event ev = { .kind = kind };
+	cpu_time_now(c, &ev.icount, &ev.cycles);
 	ev.u.exc = *e;
 	ev_emit(c->bus, &ev);
 }

@@ -194,8 +194,8 @@ static void code_written_page(struct icache *ic, uint64_t page, unsigned start, 
 	/* The running block may be among them: leave it after this instruction. */
 	ic->c->attn |= ATTN_REFETCH;
 	if (ev_wanted(ic->c->bus, EV_CODE_INVAL)) {
-		struct event e = { .kind = EV_CODE_INVAL, .icount = ic->c->icount,
-				   .cycles = ic->c->cycles };
+		struct event e = { .kind = EV_CODE_INVAL };
+		cpu_time_now(ic->c, &e.icount, &e.cycles);
 		e.u.inval = (struct ev_code_inval){ page + start, dropped };
 		ev_emit(ic->c->bus, &e);
 	}

@@ -85,7 +85,8 @@ void cpu_io_event(struct cpu *c, uint16_t port, unsigned size, bool write, uint3
 {
 	if (!ev_wanted(c->bus, EV_IO))
 		return;
-	struct event e = { .kind = EV_IO, .icount = c->icount, .cycles = c->cycles };
+	struct event e = { .kind = EV_IO };
+	cpu_time_now(c, &e.icount, &e.cycles);
 	e.u.io = (struct ev_io){ port, (uint8_t)size, write, v };
 	ev_emit(c->bus, &e);
 }
