@@ -50,6 +50,8 @@ const char *ev_kind_name(enum ev_kind k)
 		[EV_WALK] = "walk",
 		[EV_SHUTDOWN] = "shutdown",
 		[EV_STOP] = "stop",
+		[EV_CPL] = "cpl-change",
+		[EV_IRET] = "iret",
 	};
 	return (unsigned)k < EV_KIND_COUNT ? names[k] : "?";
 }

@@ -19,6 +19,8 @@ enum ev_kind {
 	EV_WALK,      /* a TLB miss walked the page tables (u.walk) */
 	EV_SHUTDOWN,  /* triple fault: the processor stopped */
 	EV_STOP,      /* the run loop returned (HLT, exit port, limit, ...) */
+	EV_CPL,       /* the current privilege level changed (u.cpl) */
+	EV_IRET,      /* IRET returned from a handler (u.iret) */
 	EV_KIND_COUNT
 };
 
@@ -52,6 +54,17 @@ struct ev_walk {
 	const struct walk *w;    /* the walk record (paging/walk.h), valid during the callback */
 };
 
+struct ev_cpl {
+	uint8_t from, to;        /* old and new CPL */
+	uint64_t rip;            /* where execution continues */
+};
+
+struct ev_iret {
+	uint64_t from_rip;       /* the IRET */
+	uint64_t to_rip;         /* where it returned to */
+	uint8_t cpl;             /* CPL after the return */
+};
+
 struct ev_code_inval {
 	uint64_t paddr;      /* physical address of the write */
 	unsigned blocks;     /* decoded blocks dropped */
@@ -67,6 +80,8 @@ struct event {
 		struct ev_insn insn;         /* EV_INSN */
 		struct ev_code_inval inval;  /* EV_CODE_INVAL */
 		struct ev_walk walk;         /* EV_WALK */
+		struct ev_cpl cpl;           /* EV_CPL */
+		struct ev_iret iret;         /* EV_IRET */
 		int stop;                    /* EV_STOP: enum stop_reason */
 	} u;
 };

@@ -164,8 +164,15 @@ void cpu_update_mode(struct cpu *c)
 	}
 	/* CPL is CS.RPL (SDM Vol. 3A, 5.5): with a conforming code segment it
 	 * differs from the descriptor's DPL. */
+	uint8_t old_cpl = c->cpl;
 	if (pe)
 		c->cpl = cs->sel & 3;
+	if (c->cpl != old_cpl && ev_wanted(c->bus, EV_CPL)) {
+		struct event e = { .kind = EV_CPL };
+		cpu_time_now(c, &e.icount, &e.cycles);
+		e.u.cpl = (struct ev_cpl){ old_cpl, c->cpl, c->rip };
+		ev_emit(c->bus, &e);
+	}
 	c->stack_size = c->long64 ? 8 : (pe && (c->seg[SEG_SS].attr & SEGA_DB)) ? 4 : 2;
 	c->ip_mask = c->long64 ? ~0ull : c->code_size == 4 ? 0xffffffffull : 0xffff;
 	/* Canonical addresses are 48 bits wide, 57 with 5-level paging

@@ -461,7 +461,7 @@ static uint64_t iret_flags(struct cpu *c, uint64_t old, uint64_t v, unsigned osz
 	return (old & ~mask) | (v & mask);
 }
 
-void op_iret(struct cpu *c, const struct insn *i)
+static void iret_do(struct cpu *c, const struct insn *i)
 {
 	unsigned osz = i->osz;
 	uint64_t old = cpu_get_rflags(c);
@@ -514,4 +514,16 @@ void op_iret(struct cpu *c, const struct insn *i)
 	if (outer)
 		drop_inaccessible_segments(c);
 	c->next_rip = off;
+}
+
+/* IRET, and an EV_IRET for listeners: the end of a handler. */
+void op_iret(struct cpu *c, const struct insn *i)
+{
+	iret_do(c, i);
+	if (ev_wanted(c->bus, EV_IRET)) {
+		struct event e = { .kind = EV_IRET };
+		cpu_time_now(c, &e.icount, &e.cycles);
+		e.u.iret = (struct ev_iret){ c->rip, c->next_rip, c->cpl };
+		ev_emit(c->bus, &e);
+	}
 }

@@ -11,7 +11,7 @@ static const struct {
 	const char *issue;  /* what brings it */
 } future_kinds[] = {
 	{ "vm-exit", "the VMX issue" }, { "vm-entry", "the VMX issue" }, { "vm-entry-fail", "the VMX issue" },
-	{ "tlb-hit", "the TLB model" }, { "pwc-hit", "the TLB model" }, { "cpl-change", "the system-architecture issue" },
+	{ "tlb-hit", "the TLB model" }, { "pwc-hit", "the TLB model" },
 };
 
 static void kind_list(char *buf, size_t len)

@@ -12,7 +12,7 @@
  * Timestamps are microseconds of modelled time: cycles / the profile's frequency.
  */
 
-enum { TID_CPL = 1, TID_VMX = 2, TID_EVENTS = 3 };
+enum { TID_CPL = 1, TID_VMX = 2, TID_EVENTS = 3, TID_HANDLERS = 4 };
 
 /* Microseconds for a cycle count, printed with nanosecond resolution and
  * integer arithmetic only, so the file is the same on every host. */
@@ -57,11 +57,12 @@ void trace_chrome_begin(struct trace_chrome *t, FILE *f, struct machine *m, cons
 	meta(t, "thread_name", TID_CPL, "CPL");
 	meta(t, "thread_name", TID_VMX, "VMX");
 	meta(t, "thread_name", TID_EVENTS, "events");
+	meta(t, "thread_name", TID_HANDLERS, "handlers");
 }
 
 uint32_t trace_chrome_mask(void)
 {
-	return EVB(EV_INSN) | EVB(EV_EXCEPTION) | EVB(EV_INTERRUPT) | EVB(EV_SHUTDOWN);
+	return EVB(EV_CPL) | EVB(EV_IRET) | EVB(EV_EXCEPTION) | EVB(EV_INTERRUPT) | EVB(EV_SHUTDOWN);
 }
 
 static void close_span(struct trace_chrome *t, uint64_t now, uint64_t icount)
@@ -95,17 +96,40 @@ static void instant(struct trace_chrome *t, const struct event *e, const char *n
 	fputs("}}", t->f);
 }
 
+/* A handler runs from the delivery of an event to its IRET: a Chrome "B"
+ * event now, the matching "E" at EV_IRET (spans nest as handlers do). */
+static void begin_handler(struct trace_chrome *t, const struct event *e, const char *name)
+{
+	if (t->depth >= 64)
+		return;
+	t->depth++;
+	sep(t);
+	fputs("{\"name\":", t->f);
+	char label[80];
+	snprintf(label, sizeof label, "handler %s", name);
+	trace_json_string(t->f, label);
+	fprintf(t->f, ",\"ph\":\"B\",\"pid\":1,\"tid\":%d,\"ts\":", TID_HANDLERS);
+	put_ts(t->f, e->cycles, t->hz);
+	fputs("}", t->f);
+}
+
 void trace_chrome_event(struct trace_chrome *t, const struct event *e)
 {
 	switch (e->kind) {
-	case EV_INSN: {
-		int cpl = machine_cpl(t->m);
-		if (cpl != t->cpl) {
-			close_span(t, e->cycles, e->icount);
-			t->cpl = cpl;
+	case EV_CPL:
+		close_span(t, e->cycles, e->icount);
+		t->cpl = e->u.cpl.to;
+		break;
+	case EV_IRET:
+		/* The end of the innermost handler span (Chrome "E" event). */
+		if (t->depth > 0) {
+			t->depth--;
+			sep(t);
+			fprintf(t->f, "{\"ph\":\"E\",\"pid\":1,\"tid\":%d,\"ts\":", TID_HANDLERS);
+			put_ts(t->f, e->cycles, t->hz);
+			fputs("}", t->f);
 		}
 		break;
-	}
 	case EV_EXCEPTION:
 	case EV_SHUTDOWN: {
 		const char *v = ev_vector_name(e->u.exc.vector);
@@ -117,12 +141,15 @@ void trace_chrome_event(struct trace_chrome *t, const struct event *e)
 		else
 			snprintf(name, sizeof name, "INT %u", e->u.exc.vector);
 		instant(t, e, name, e->u.exc.why);
+		if (e->kind == EV_EXCEPTION)
+			begin_handler(t, e, name);
 		break;
 	}
 	case EV_INTERRUPT: {
 		char name[32];
 		snprintf(name, sizeof name, "IRQ vector %u", e->u.exc.vector);
 		instant(t, e, name, e->u.exc.why);
+		begin_handler(t, e, name);
 		break;
 	}
 	default:

@@ -28,6 +28,12 @@ static uint64_t walk_refs(const struct event *e) { return e->u.walk.w ? (uint64_
 static uint64_t walk_pa(const struct event *e) { return e->u.walk.w ? e->u.walk.w->pa : 0; }
 static uint64_t walk_page(const struct event *e) { return e->u.walk.w ? e->u.walk.w->page_size : 0; }
 static uint64_t walk_fault(const struct event *e) { return e->u.walk.w ? e->u.walk.w->fault : 0; }
+static uint64_t cpl_from(const struct event *e) { return e->u.cpl.from; }
+static uint64_t cpl_to(const struct event *e) { return e->u.cpl.to; }
+static uint64_t cpl_rip(const struct event *e) { return e->u.cpl.rip; }
+static uint64_t iret_from(const struct event *e) { return e->u.iret.from_rip; }
+static uint64_t iret_to(const struct event *e) { return e->u.iret.to_rip; }
+static uint64_t iret_cpl(const struct event *e) { return e->u.iret.cpl; }
 
 /* Exceptions, interrupts and the shutdown record share struct ev_exception. */
 static const struct ev_field exc_fields[] = {
@@ -61,6 +67,16 @@ static const struct ev_field walk_fields[] = {
 	{ "page_size", EVF_ADDR, walk_page, NULL },
 	{ "fault", EVF_BOOL, walk_fault, NULL },
 };
+static const struct ev_field cpl_fields[] = {
+	{ "from", EVF_COUNT, cpl_from, NULL },
+	{ "to", EVF_COUNT, cpl_to, NULL },
+	{ "rip", EVF_ADDR, cpl_rip, NULL },
+};
+static const struct ev_field iret_fields[] = {
+	{ "from_rip", EVF_ADDR, iret_from, NULL },
+	{ "to_rip", EVF_ADDR, iret_to, NULL },
+	{ "cpl", EVF_COUNT, iret_cpl, NULL },
+};
 static const struct ev_field stop_fields[] = {
 	{ "reason", EVF_STOP, stop_reason, NULL },
 };
@@ -78,6 +94,8 @@ static const struct {
 	ROW(EV_WALK, walk_fields),
 	ROW(EV_SHUTDOWN, exc_fields),
 	ROW(EV_STOP, stop_fields),
+	ROW(EV_CPL, cpl_fields),
+	ROW(EV_IRET, iret_fields),
 };
 
 const struct ev_field *ev_fields(enum ev_kind k, int *n)

@@ -39,6 +39,7 @@ struct trace_chrome {
 	int cpl;                 /* CPL of the open span */
 	uint64_t span_start;     /* its first cycle */
 	uint64_t span_icount;    /* instructions when it opened */
+	int depth;               /* handler spans open (B without E yet) */
 	bool first;              /* no record written yet */
 };
 

@@ -55,8 +55,17 @@ assert [r["seq"] for r in recs[1:-1]] == list(range(len(recs) - 2))
 chrome = json.load(open(sys.argv[2]))
 ev = chrome["traceEvents"]
 names = {e["args"]["name"] for e in ev if e.get("ph") == "M" and e["name"] == "thread_name"}
-assert names == {"CPL", "VMX", "events"}, names
+assert names == {"CPL", "VMX", "events", "handlers"}, names
 assert any(e.get("ph") == "X" and e["name"].startswith("CPL ") for e in ev)
+# Handler spans: every begin has its end, in order (they nest).
+depth = 0
+for e in ev:
+    if e.get("ph") == "B":
+        depth += 1
+    elif e.get("ph") == "E":
+        depth -= 1
+        assert depth >= 0, "E without B"
+assert any(e.get("ph") == "B" and e["name"].startswith("handler ") for e in ev)
 assert any(e.get("ph") == "i" and e["name"] == "#DE" for e in ev)
 assert any(e.get("ph") == "i" and e["name"] == "divide by zero" for e in ev)
 PY
