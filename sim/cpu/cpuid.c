@@ -73,7 +73,14 @@ void op_cpuid(struct cpu *c, const struct insn *i)
 {
 	(void)i;
 	uint32_t r[4];
-	lookup((uint32_t)c->gpr[RAX], (uint32_t)c->gpr[RCX], r);
+	uint32_t leaf = (uint32_t)c->gpr[RAX];
+	lookup(leaf, (uint32_t)c->gpr[RCX], r);
+	/* With the local APIC globally disabled (IA32_APIC_BASE.EN = 0),
+	 * CPUID.01H:EDX.APIC reads 0 (SDM Vol. 3A, 11.4.3). */
+	uint64_t base;
+	if (leaf == 1 && c->plat.msr_read && c->plat.msr_read(c->plat.opaque, 0x1b, &base) &&
+	    !(base & (1u << 11)))
+		r[3] &= ~B(9);
 	reg_put(c, RAX, 4, r[0]);
 	reg_put(c, RBX, 4, r[1]);
 	reg_put(c, RCX, 4, r[2]);
