@@ -13,10 +13,12 @@ cd "$(dirname "$0")"
 #   nasm              guest code in tests, benchmarks, scenarios
 #   libcriterion-dev  unit tests
 #   libyaml-dev       scenario files (vtsim run) are YAML
+#   libreadline-dev   the debugger's prompt (vtsim debug): editing, history, completion
 #   lcov              coverage reports (./configure --enable-coverage)
 #   python3           the command-line tests read JSON with it
+#   gdb               the gdb stub's tests attach the real gdb (tests/gdb/run.sh)
 packages=(build-essential autoconf automake libtool pkg-config libzydis-dev nasm
-	  libcriterion-dev libyaml-dev lcov python3)
+	  libcriterion-dev libyaml-dev libreadline-dev lcov python3 gdb)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -52,6 +52,9 @@ const char *ev_kind_name(enum ev_kind k)
 		[EV_STOP] = "stop",
 		[EV_CPL] = "cpl-change",
 		[EV_IRET] = "iret",
+		[EV_VMEXIT] = "vm-exit",
+		[EV_VMENTRY] = "vm-entry",
+		[EV_VMENTRY_FAIL] = "vm-entry-fail",
 	};
 	return (unsigned)k < EV_KIND_COUNT ? names[k] : "?";
 }

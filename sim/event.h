@@ -21,6 +21,9 @@ enum ev_kind {
 	EV_STOP,      /* the run loop returned (HLT, exit port, limit, ...) */
 	EV_CPL,       /* the current privilege level changed (u.cpl) */
 	EV_IRET,      /* IRET returned from a handler (u.iret) */
+	EV_VMEXIT,    /* a VM exit: guest to host (u.vmx) */
+	EV_VMENTRY,   /* a VM entry: host to guest (u.vmx) */
+	EV_VMENTRY_FAIL, /* VMLAUNCH/VMRESUME failed: VMfail, or a failed-entry exit (u.vmx) */
 	EV_KIND_COUNT
 };
 
@@ -65,6 +68,15 @@ struct ev_iret {
 	uint8_t cpl;             /* CPL after the return */
 };
 
+struct ev_vmx {
+	uint32_t reason;         /* exit reason (bit 31: entry failure); VMfail: VM-instruction error */
+	uint64_t qual;           /* exit qualification */
+	uint64_t from_rip;       /* RIP before: the guest's (exit) or the host's (entry) */
+	uint64_t to_rip;         /* RIP after: HOST_RIP (exit) or GUEST_RIP (entry) */
+	const char *check;       /* the failed VM-entry check's id, or "" */
+	const char *why;         /* one line with the SDM section */
+};
+
 struct ev_code_inval {
 	uint64_t paddr;      /* physical address of the write */
 	unsigned blocks;     /* decoded blocks dropped */
@@ -82,6 +94,7 @@ struct event {
 		struct ev_walk walk;         /* EV_WALK */
 		struct ev_cpl cpl;           /* EV_CPL */
 		struct ev_iret iret;         /* EV_IRET */
+		struct ev_vmx vmx;           /* EV_VMEXIT, EV_VMENTRY, EV_VMENTRY_FAIL */
 		int stop;                    /* EV_STOP: enum stop_reason */
 	} u;
 };

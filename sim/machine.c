@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cost.h"
+#include "cpu/access.h"
 #include "cpu/cpu.h"
 #include "cpu/decode.h"
 #include "cpu/icache.h"
@@ -16,22 +17,8 @@
 #include "memory.h"
 #include "paging/walk.h"
 #include "platform.h"
+#include "machine_priv.h"
 
-struct machine {
-	struct cpu cpu;              /* the processor */
-	struct physmem pm;           /* physical memory map */
-	struct pio_map pio;          /* port-I/O map */
-	struct ev_bus bus;           /* event bus */
-	struct clock clock;          /* device timers on the cycle clock */
-	struct platform *plat;       /* PIC, PIT, local APIC, UART and the other devices */
-	console_fn *console;         /* front end's output sink, or NULL */
-	void *console_opaque;        /* its state */
-	char *out;                   /* buffered output when console is NULL */
-	size_t out_len, out_cap;     /* its length and capacity */
-	int exit_code;               /* last value written to the exit port, or -1 */
-	struct cost_profile profile; /* the CPU cost profile (machine_set_profile) */
-	bool have_profile;           /* profile holds one */
-};
 
 const char *stop_reason_name(enum stop_reason r)
 {
@@ -356,20 +343,115 @@ const char *machine_msr_name(uint32_t msr)
 bool machine_translate(struct machine *m, uint64_t la, int access, struct walk *w, bool *in_tlb)
 {
 	struct cpu *c = &m->cpu;
-	struct walk_ctx ctx = {
-		.cr0 = c->cr0, .cr3 = c->cr3, .cr4 = c->cr4, .efer = c->efer, .pdpte = c->pdpte,
-		.user = c->cpl == 3, .ac = (cpu_get_rflags(c) & (1u << 18)) != 0,
-	};
 	const struct tlbm *t = access == ACC_EXEC ? &c->itlb : &c->dtlb;
-	uint16_t pcid = cpu_pcid(c);
+	uint16_t pcid = cpu_pcid(c), vpid = cpu_vpid(c);
 	*in_tlb = false;
 	for (unsigned k = 0; t->e && k < t->sets * t->ways; k++) {
 		const struct tlbm_entry *e = &t->e[k];
-		if (e->valid && (e->global || e->pcid == pcid) &&
+		if (e->valid && (e->global || e->pcid == pcid) && e->vpid == vpid &&
 		    (la >> e->size_log2) == (e->page >> e->size_log2))
 			*in_tlb = true;
 	}
-	return pg_walk(&m->pm, &ctx, la, (enum access)access, false, w);
+	/* In VMX non-root operation with EPT this is the two-dimensional walk. */
+	return cpu_translate_walk(c, la, (enum access)access, w);
+}
+
+bool machine_translate_gpa(struct machine *m, uint64_t gpa, int access, uint64_t *hpa, struct walk *w)
+{
+	struct cpu *c = &m->cpu;
+	memset(w, 0, sizeof *w);
+	w->gpa = gpa;
+	uint64_t eptp;
+	if (c->vmx.guest && (c->vmx.proc2 & SEC_ENABLE_EPT)) {
+		eptp = c->vmx.eptp;
+	} else if (c->vmx.vmcs != VMCS_NONE) {
+		eptp = vmcs_read(&m->pm, c->vmx.vmcs, EPT_POINTER);
+		if ((w->why = ept_eptp_check(eptp)) != NULL)
+			return false;
+	} else {
+		w->why = "not in VMX operation: there is no EPT pointer, and guest-physical addresses are physical";
+		return false;
+	}
+	static const uint32_t kinds[] = { [ACC_READ] = EPT_QUAL_READ, [ACC_WRITE] = EPT_QUAL_WRITE, [ACC_EXEC] = EPT_QUAL_FETCH };
+	struct ept_result r;
+	bool ok = ept_walk(&m->pm, eptp, gpa, kinds[access == ACC_WRITE ? ACC_WRITE : access == ACC_EXEC ? ACC_EXEC : ACC_READ],
+			   false, &r);
+	w->ept = true;
+	w->ept_final = true;
+	w->nrefs = r.nrefs;
+	for (int i = 0; i < r.nrefs; i++)
+		w->refs[i] = (struct walk_ref){ .level = r.refs[i].level, .stage = WALK_EPT, .for_level = 0, .ept_rwx = 7,
+						.pa = r.refs[i].pa, .gpa = gpa, .entry = r.refs[i].entry };
+	w->ept_rwx = r.rwx;
+	if (!ok) {
+		w->fault_kind = r.fault == EPT_MISCONFIG ? WALK_EPT_MISCONFIG : WALK_EPT_VIOLATION;
+		w->ept_qual = r.qual;
+		w->why = r.why;
+		return false;
+	}
+	w->pa = r.hpa;
+	w->page_size = w->ept_page_size = r.page_size;
+	w->ept_dirty = r.dirty;
+	w->writable = w->user = true;
+	*hpa = r.hpa;
+	return true;
+}
+
+int machine_tlb_entries(struct machine *m, int which, struct tlb_entry_info *out, int max)
+{
+	const struct cpu *c = &m->cpu;
+	int n = 0;
+	switch (which) {
+	case MACHINE_TLB_ITLB:
+	case MACHINE_TLB_DTLB: {
+		const struct tlbm *t = which == MACHINE_TLB_ITLB ? &c->itlb : &c->dtlb;
+		for (unsigned k = 0; t->e && k < t->sets * t->ways; k++) {
+			const struct tlbm_entry *e = &t->e[k];
+			if (!e->valid)
+				continue;
+			if (n < max)
+				out[n] = (struct tlb_entry_info){ .page = e->page, .pa = e->pa, .eptag = e->eptag, .pcid = e->pcid,
+								 .vpid = e->vpid, .size_log2 = e->size_log2, .ept_rwx = e->ept_rwx,
+								 .global = e->global, .user = e->user, .writable = e->writable,
+								 .nx = e->nx, .dirty = e->dirty };
+			n++;
+		}
+		return n;
+	}
+	case MACHINE_TLB_PSC_PDE:
+	case MACHINE_TLB_PSC_PDPTE:
+	case MACHINE_TLB_PSC_PML4E: {
+		int level = which - MACHINE_TLB_PSC_PDE + 2;
+		unsigned shift = 12 + 9 * (unsigned)(level - 1); /* the bits a cached entry at this level covers */
+		const struct psc_entry *e = c->psc.e[level - 2];
+		for (unsigned i = 0; e && i < c->psc.size; i++) {
+			if (!e[i].valid)
+				continue;
+			if (n < max)
+				out[n] = (struct tlb_entry_info){ .page = e[i].key << shift, .pa = e[i].table, .eptag = e[i].eptag,
+								 .pcid = e[i].pcid, .vpid = e[i].vpid, .size_log2 = (uint8_t)shift,
+								 .level = e[i].level, .ept_rwx = 7, .user = e[i].user,
+								 .writable = e[i].writable, .nx = e[i].nx };
+			n++;
+		}
+		return n;
+	}
+	case MACHINE_TLB_GPA: {
+		const struct gpa_tlb *g = &c->psc.gtlb;
+		for (unsigned i = 0; g->e && i < g->size; i++) {
+			const struct gpa_tlb_entry *e = &g->e[i];
+			if (!e->valid)
+				continue;
+			if (n < max)
+				out[n] = (struct tlb_entry_info){ .page = e->gpa, .pa = e->hpa, .eptag = e->ep4ta,
+								 .size_log2 = e->size_log2, .ept_rwx = e->rwx, .dirty = e->dirty };
+			n++;
+		}
+		return n;
+	}
+	default:
+		return -1;
+	}
 }
 
 void machine_tlb_stats(const struct machine *m, struct tlb_stats *out)
@@ -469,6 +551,13 @@ int machine_disasm(struct machine *m, uint64_t pa, char *buf, size_t len)
 	uint8_t bytes[15];
 	machine_phys_read(m, pa, bytes, sizeof bytes);
 	return decode_disasm(icache_decoder(m->cpu.ic), m->cpu.code_mode, bytes, sizeof bytes, pa, buf, len);
+}
+
+int machine_disasm_at(struct machine *m, uint64_t pa, uint64_t runtime_address, char *buf, size_t len)
+{
+	uint8_t bytes[15];
+	machine_phys_read(m, pa, bytes, sizeof bytes);
+	return decode_disasm(icache_decoder(m->cpu.ic), m->cpu.code_mode, bytes, sizeof bytes, runtime_address, buf, len);
 }
 
 /* --- boot support --- */
@@ -603,4 +692,84 @@ void machine_set_profile(struct machine *m, const struct cost_profile *p)
 const struct cost_profile *machine_profile(const struct machine *m)
 {
 	return m->have_profile ? &m->profile : NULL;
+}
+
+/* ---- VMX ------------------------------------------------------------- */
+
+int machine_vmx_on(struct machine *m, uint64_t vmxon_pa, uint64_t vmcs_pa, char *err, size_t len)
+{
+	if (vmxon_pa + 4096 > m->pm.ram_size || vmcs_pa + 4096 > m->pm.ram_size) {
+		snprintf(err, len, "the VMXON region and the VMCS must lie in RAM");
+		return -1;
+	}
+	int r = vmx_api_on(&m->cpu, vmxon_pa, vmcs_pa, err, len);
+	cpu_update_mode(&m->cpu);
+	return r;
+}
+
+void machine_vmcs_defaults(struct machine *m)
+{
+	if (m->cpu.vmx.vmcs != VMCS_NONE)
+		vmx_api_default_controls(&m->cpu);
+}
+
+void machine_vmcs_capture_host(struct machine *m)
+{
+	if (m->cpu.vmx.vmcs != VMCS_NONE)
+		vmx_api_capture_host(&m->cpu);
+}
+
+void machine_vmcs_capture_guest(struct machine *m)
+{
+	if (m->cpu.vmx.vmcs != VMCS_NONE)
+		vmx_api_capture_guest(&m->cpu);
+}
+
+bool machine_vmcs_read(struct machine *m, uint32_t enc, uint64_t *val)
+{
+	if (m->cpu.vmx.vmcs == VMCS_NONE || vmcs_slot(enc) < 0)
+		return false;
+	*val = vmcs_read(&m->pm, m->cpu.vmx.vmcs, enc);
+	return true;
+}
+
+bool machine_vmcs_write(struct machine *m, uint32_t enc, uint64_t val)
+{
+	if (m->cpu.vmx.vmcs == VMCS_NONE || vmcs_slot(enc) < 0)
+		return false;
+	vmcs_write(&m->pm, m->cpu.vmx.vmcs, enc, val);
+	return true;
+}
+
+int machine_vmx_launch(struct machine *m, char *err, size_t len)
+{
+	return vmx_api_launch(&m->cpu, err, len);
+}
+
+int machine_vmx_mode(const struct machine *m)
+{
+	return m->cpu.vmx.guest ? 2 : m->cpu.vmx.on ? 1 : 0;
+}
+
+void machine_vmx_stats(const struct machine *m, struct vmx_stats *out)
+{
+	const struct vmx_state *v = &m->cpu.vmx;
+	*out = (struct vmx_stats){ .exits = v->exits, .entries = v->entries, .entry_fails = v->entry_fails };
+	for (int r = 0; r < EXIT_REASON_COUNT && r < 65; r++)
+		out->by_reason[r] = v->exits_by_reason[r];
+}
+
+const char *machine_vmx_why(const struct machine *m)
+{
+	return m->cpu.vmx.why;
+}
+
+void machine_set_tlb_untagged(struct machine *m, bool untagged)
+{
+	m->cpu.vmx.untagged_tlb = untagged;
+}
+
+void machine_nmi(struct machine *m)
+{
+	platform_raise_nmi(m->plat);
 }

@@ -114,6 +114,49 @@ struct tlb_stats {
 };
 void machine_tlb_stats(const struct machine *m, struct tlb_stats *out);
 
+/*
+ * Translate a guest-physical address through EPT as the CPU would now,
+ * without side effects (no EPT accessed/dirty updates, no guest-physical
+ * TLB fill): with the EPT pointer cached at VM entry in VMX non-root
+ * operation under "enable EPT", else with the EPT_POINTER field of the
+ * current VMCS. access is ACC_READ, ACC_WRITE or ACC_EXEC (paging/walk.h).
+ * Fills *w with the EPT entries read (stage WALK_EPT, for_level 0) and
+ * returns true with *hpa if the access would succeed; on false,
+ * w->fault_kind says which EPT exit it would cause, or w->ept is false
+ * when there is no usable EPT pointer; w->why explains.
+ */
+bool machine_translate_gpa(struct machine *m, uint64_t gpa, int access, uint64_t *hpa, struct walk *w);
+
+/*
+ * The contents of the TLB model (paging/tlbmodel.h), read-only, for
+ * debuggers: which names a structure; its valid entries are copied to
+ * out[0..max) in slot order, and the number of valid entries is returned
+ * (which may exceed max), or -1 for an unknown structure.
+ */
+enum machine_tlb_which {
+	MACHINE_TLB_ITLB,       /* instruction TLB: linear -> physical pages */
+	MACHINE_TLB_DTLB,       /* data TLB */
+	MACHINE_TLB_PSC_PDE,    /* paging-structure cache of PDEs (2 MiB regions -> page table) */
+	MACHINE_TLB_PSC_PDPTE,  /* ... of PDPTEs (1 GiB regions -> page directory) */
+	MACHINE_TLB_PSC_PML4E,  /* ... of PML4Es (512 GiB regions -> page-directory-pointer table) */
+	MACHINE_TLB_GPA,        /* guest-physical TLB: guest-physical -> host-physical pages (EPT) */
+	MACHINE_TLB_COUNT
+};
+struct tlb_entry_info {
+	uint64_t page;          /* linear page, the linear region a PSC entry covers, or the guest-physical page */
+	uint64_t pa;            /* physical page, the next table (guest-physical for combined PSC entries), or host page */
+	uint64_t eptag;         /* 0: linear mapping; EP4TA | 1: combined mapping; guest-physical TLB: the EP4TA */
+	uint16_t pcid;          /* PCID tag (not for the guest-physical TLB) */
+	uint16_t vpid;          /* VPID tag (not for the guest-physical TLB) */
+	uint8_t size_log2;      /* page size, or the region a PSC entry covers (21, 30, 39) */
+	uint8_t level;          /* PSC: the cached entry's level (2 PDE, 3 PDPTE, 4 PML4E); else 0 */
+	uint8_t ept_rwx;        /* EPT R/W/X rights (combined and guest-physical mappings; 7 otherwise) */
+	bool global;            /* G = 1 with CR4.PGE: matches any PCID */
+	bool user, writable, nx;/* the rights accumulated (TLBs and PSCs) */
+	bool dirty;             /* D was set when cached: a write needs no walk */
+};
+int machine_tlb_entries(struct machine *m, int which, struct tlb_entry_info *out, int max);
+
 /* Run until something stops the CPU, or max_insns more instructions. */
 enum stop_reason machine_run(struct machine *m, uint64_t max_insns);
 /* Stop runs once the modelled cycle count reaches `cycles` (UINT64_MAX:
@@ -155,6 +198,10 @@ void machine_unsubscribe(struct machine *m, int handle);
 
 /* Disassemble one instruction at a physical address (Intel syntax). */
 int machine_disasm(struct machine *m, uint64_t pa, char *buf, size_t len);
+/* The same, with the instruction shown as the guest sees it at
+ * runtime_address (its linear RIP): relative branch targets and
+ * RIP-relative operands are computed from that address. */
+int machine_disasm_at(struct machine *m, uint64_t pa, uint64_t runtime_address, char *buf, size_t len);
 
 /* --- boot support --- */
 
@@ -212,5 +259,55 @@ void machine_sync_paging(struct machine *m);
 struct cost_profile;
 void machine_set_profile(struct machine *m, const struct cost_profile *p);
 const struct cost_profile *machine_profile(const struct machine *m);
+
+/*
+ * Snapshots of the whole machine (CPU with its TLB model, RAM, clock,
+ * devices), for reverse stepping and restart: take one, restore it later
+ * into the same machine (-1 if it is another machine or the CPU profile
+ * changed since), free it. Restoring empties the caches that only speed
+ * things up; the run continues exactly as it did from the snapshot.
+ */
+struct machine_snapshot;
+struct machine_snapshot *machine_snapshot_take(struct machine *m);
+int machine_snapshot_restore(struct machine *m, const struct machine_snapshot *s);
+void machine_snapshot_free(struct machine_snapshot *s);
+
+/* Raise the NMI input (taken between instructions unless an NMI handler
+ * runs; SDM Vol. 3A, 6.7.1). */
+void machine_nmi(struct machine *m);
+
+/* ---- VMX (sim/vmx/) -------------------------------------------------- */
+
+/* Enter VMX root operation as firmware, VMXON, VMCLEAR and VMPTRLD would:
+ * IA32_FEATURE_CONTROL locked with VMX enabled, CR4.VMXE = 1, vmcs the
+ * current VMCS with launch state clear. Needs protected mode with paging
+ * (IA32_VMX_CR0_FIXED0). Returns 0, or -1 with err. */
+int machine_vmx_on(struct machine *m, uint64_t vmxon_pa, uint64_t vmcs_pa, char *err, size_t len);
+/* Fill the current VMCS: the controls every VMCS needs (capability MSRs'
+ * fixed bits, IA-32e mode), the host-state or the guest-state area from
+ * the CPU's state now. */
+void machine_vmcs_defaults(struct machine *m);
+void machine_vmcs_capture_host(struct machine *m);
+void machine_vmcs_capture_guest(struct machine *m);
+/* A field of the current VMCS by encoding (vmx/vmcs.h); false if there is
+ * no current VMCS or the field does not exist. */
+bool machine_vmcs_read(struct machine *m, uint32_t enc, uint64_t *val);
+bool machine_vmcs_write(struct machine *m, uint32_t enc, uint64_t val);
+/* VM entry as VMLAUNCH performs it (every check, guest state, MSRs,
+ * injection). Returns 0 in non-root operation, or -1 with why it failed. */
+int machine_vmx_launch(struct machine *m, char *err, size_t len);
+
+/* Where the CPU is: 0 outside VMX operation, 1 root, 2 non-root. */
+int machine_vmx_mode(const struct machine *m);
+struct vmx_stats {
+	uint64_t exits, entries, entry_fails; /* VM exits, VM entries, failed VMLAUNCH/VMRESUME */
+	uint64_t by_reason[65];               /* VM exits by basic exit reason (Appendix C) */
+};
+void machine_vmx_stats(const struct machine *m, struct vmx_stats *out);
+/* The explanation of the last VM exit, VM entry or VM-entry failure. */
+const char *machine_vmx_why(const struct machine *m);
+/* Bochs-style untagged TLBs: flush every translation on each VM entry
+ * and exit (the `machine.tlb: untagged` switch). */
+void machine_set_tlb_untagged(struct machine *m, bool untagged);
 
 #endif

@@ -2,6 +2,7 @@
 #include "platform.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 /*
@@ -37,6 +38,7 @@
 struct platform {
 	struct cpu *cpu;                /* the processor whose INTR this is */
 	struct clock *clock;            /* the machine's cycle clock */
+	int cpu_timer;                  /* the CPU's own timer (the VMX-preemption timer) */
 	struct pic pic;                 /* 8259A master and slave */
 	struct pit pit;                 /* 8254 */
 	struct lapic lapic;             /* the local APIC */
@@ -99,6 +101,40 @@ static uint8_t hook_ack(void *opaque)
 	return platform_intr_ack(opaque);
 }
 
+/* The NMI input: NMI IPIs from the local APIC and platform_raise_nmi(). */
+static bool hook_nmi_pending(void *opaque)
+{
+	struct platform *p = opaque;
+	return p->lapic.nmi;
+}
+
+static void hook_nmi_ack(void *opaque)
+{
+	struct platform *p = opaque;
+	p->lapic.nmi = false;
+}
+
+void platform_raise_nmi(struct platform *p)
+{
+	p->lapic.nmi = true;
+	cpu_poke(p->cpu);
+}
+
+/* The CPU's timer fires between blocks; the CPU looks at it then. */
+static void cpu_timer_fire(void *opaque, uint64_t now)
+{
+	struct platform *p = opaque;
+	(void)now;
+	p->cpu->timer_fired = true;
+	cpu_poke(p->cpu);
+}
+
+static void hook_timer_arm(void *opaque, uint64_t when)
+{
+	struct platform *p = opaque;
+	clock_timer_arm(p->clock, p->cpu_timer, when);
+}
+
 static void hook_tick(void *opaque, uint64_t now)
 {
 	struct platform *p = opaque;
@@ -134,11 +170,14 @@ struct cpu_platform platform_cpu_hooks(struct platform *p)
 	return (struct cpu_platform){
 		.intr_pending = hook_pending,
 		.intr_ack = hook_ack,
+		.nmi_pending = hook_nmi_pending,
+		.nmi_ack = hook_nmi_ack,
 		.tick = hook_tick,
 		.msr_read = hook_msr_read,
 		.msr_write = hook_msr_write,
 		.tpr_get = hook_tpr_get,
 		.tpr_set = hook_tpr_set,
+		.timer_arm = hook_timer_arm,
 		.opaque = p,
 	};
 }
@@ -163,7 +202,9 @@ struct platform *platform_init(const struct platform_config *cfg, char *err, siz
 	p->debugcon.sink = cfg->console;
 	p->exitport = (struct dev_exitport){ cfg->on_exit, cfg->exit_opaque };
 	const char *what = NULL;
-	if (pit_init(&p->pit, p->clock, &p->cpu->cycles, (struct dev_irq){ route_irq, p, 0 }) != 0 ||
+	p->cpu_timer = clock_timer_new(p->clock, cpu_timer_fire, p);
+	if (p->cpu_timer < 0 ||
+	    pit_init(&p->pit, p->clock, &p->cpu->cycles, (struct dev_irq){ route_irq, p, 0 }) != 0 ||
 	    lapic_init(&p->lapic, p->clock, &p->cpu->cycles, poke, p) != 0)
 		what = "the clock has no free timer for the PIT or the local APIC";
 	else if (pic_attach(&p->pic, cfg->pio) || pit_attach(&p->pit, cfg->pio) ||
@@ -245,4 +286,19 @@ struct fwcfg *platform_fwcfg(struct platform *p)
 struct dev_uart *platform_uart(struct platform *p)
 {
 	return &p->uart;
+}
+
+size_t platform_state_size(void)
+{
+	return sizeof(struct platform);
+}
+
+void platform_state_save(const struct platform *p, void *dst)
+{
+	memcpy(dst, p, sizeof *p);
+}
+
+void platform_state_restore(struct platform *p, const void *src)
+{
+	memcpy(p, src, sizeof *p);
 }

@@ -44,6 +44,13 @@ struct platform_config {
 /* Create and wire every device. NULL on failure, with a reason in err. */
 struct platform *platform_init(const struct platform_config *cfg, char *err, size_t errlen);
 void platform_free(struct platform *p);
+/* The devices' state as bytes, for machine snapshots: its size, a copy
+ * into dst (platform_state_size() bytes), and restoring it. The copy
+ * holds pointers to this machine's objects: restore it into the same
+ * platform only. */
+size_t platform_state_size(void);
+void platform_state_save(const struct platform *p, void *dst);
+void platform_state_restore(struct platform *p, const void *src);
 
 /* The hooks the CPU calls (cpu.plat): INTR, INTA, timers, APIC MSRs, CR8. */
 struct cpu_platform platform_cpu_hooks(struct platform *p);
@@ -62,6 +69,8 @@ void platform_firmware_init(struct platform *p);
 
 /* Drive ISA IRQ line 0..15 (for devices outside sim/devices and tests). */
 void platform_set_irq(struct platform *p, int irq, int level);
+/* Raise the processor's NMI input (as an NMI IPI or the LINT1 pin would). */
+void platform_raise_nmi(struct platform *p);
 
 /* The INTR logic as the CPU sees it: the vector INTA would return, or -1;
  * and the INTA cycle itself. */

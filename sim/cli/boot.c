@@ -6,6 +6,7 @@
 
 #include "../boot/multiboot.h"
 #include "../boot/rom.h"
+#include "../debugger/gdbstub.h"
 #include "../machine.h"
 #include "cli.h"
 #include "common.h"
@@ -35,6 +36,8 @@ struct boot_opts {
 	bool trace_insns;        /* --trace-insns */
 	const char *dump_state;  /* --dump-state */
 	const char *bios;        /* --bios */
+	int tlb_untagged;        /* --tlb: 1 untagged, 0 tagged, -1 not given */
+	int gdb_port;            /* --gdb: port, or -1 */
 };
 
 static const char boot_help[] =
@@ -59,6 +62,11 @@ static const char boot_help[] =
 	"  --stats              print instructions, cycles, wall time and MIPS to stderr\n"
 	"  --trace FILE         write every event as JSON Lines (docs/trace-format.md)\n"
 	"  --trace-insns        include each retired instruction in the trace\n"
+	"  --tlb MODEL          tagged (default) or untagged: untagged TLBs are flushed\n"
+	"                       on every VM entry and exit, as in Bochs\n"
+	"  --gdb PORT           wait for gdb on 127.0.0.1:PORT before the first\n"
+	"                       instruction (0: any free port); in gdb:\n"
+	"                       target remote :PORT (docs/gdb.md)\n"
 	"  --help               this text\n"
 	"\n"
 	"Guest output to the UART at 0x3F8 and to port 0xE9 goes to stdout. Exit\n"
@@ -67,7 +75,7 @@ static const char boot_help[] =
 	"2 for bad arguments, files or kernels.\n";
 
 enum { OPT_APPEND = 256, OPT_MODULE, OPT_MEMORY, OPT_MAX, OPT_STATS, OPT_DUMP_STATE, OPT_BIOS, OPT_HELP,
-       OPT_TRACE, OPT_TRACE_INSNS };
+       OPT_TRACE, OPT_TRACE_INSNS, OPT_TLB, OPT_GDB };
 
 static const struct option boot_options[] = {
 	{ "append", required_argument, 0, OPT_APPEND },
@@ -79,6 +87,8 @@ static const struct option boot_options[] = {
 	{ "trace-insns", no_argument, 0, OPT_TRACE_INSNS },
 	{ "dump-state", required_argument, 0, OPT_DUMP_STATE },
 	{ "bios", required_argument, 0, OPT_BIOS },
+	{ "tlb", required_argument, 0, OPT_TLB },
+	{ "gdb", required_argument, 0, OPT_GDB },
 	{ "help", no_argument, 0, OPT_HELP },
 	{ 0, 0, 0, 0 },
 };
@@ -86,7 +96,8 @@ static const struct option boot_options[] = {
 /* Returns -1 to continue, or an exit status. */
 static int parse_args(int argc, char **argv, struct boot_opts *o)
 {
-	*o = (struct boot_opts){ .memory = BOOT_DEFAULT_RAM, .max_insns = 1000000000ull };
+	*o = (struct boot_opts){ .memory = BOOT_DEFAULT_RAM, .max_insns = 1000000000ull, .tlb_untagged = -1,
+				  .gdb_port = -1 };
 	optind = 1;
 	opterr = 0;
 	int ch;
@@ -137,6 +148,16 @@ static int parse_args(int argc, char **argv, struct boot_opts *o)
 			break;
 		case OPT_BIOS:
 			o->bios = optarg;
+			break;
+		case OPT_TLB:
+			if (cli_parse_tlb(optarg, &o->tlb_untagged) != 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_GDB:
+			if (gdbstub_parse_port(optarg, &o->gdb_port) != 0) {
+				cli_error("--gdb: '%s' is not a TCP port (1-65535, or 0 for any free port)", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_HELP:
 			fputs(boot_help, stdout);
@@ -229,6 +250,7 @@ int cmd_boot(int argc, char **argv)
 	uint8_t *image = NULL;
 	size_t len = 0;
 	struct machine *m = NULL;
+	struct gdbstub *gdb = NULL;
 	rc = EXIT_USAGE;
 	if (o.trace_insns && !o.trace) {
 		cli_error("boot: --trace-insns adds to --trace; give --trace FILE too");
@@ -247,7 +269,14 @@ int cmd_boot(int argc, char **argv)
 	}
 	if ((rc = load(m, &o, image, len)) >= 0)
 		goto out;
+	if (o.tlb_untagged >= 0)
+		machine_set_tlb_untagged(m, o.tlb_untagged == 1);
 
+	if (o.gdb_port >= 0 && !(gdb = gdbstub_listen(o.gdb_port, err, sizeof err))) {
+		cli_error("--gdb: %s", err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	struct cli_trace trace;
 	if (cli_trace_open(&trace, m, o.trace, o.trace_insns, o.bios ? o.bios : o.kernel,
 			   o.bios ? "bios" : "multiboot") != 0) {
@@ -255,7 +284,7 @@ int cmd_boot(int argc, char **argv)
 		goto out;
 	}
 	double secs;
-	enum stop_reason why = cli_run(m, o.max_insns, &secs);
+	enum stop_reason why = gdb ? gdbstub_run(gdb, m, NULL, o.max_insns, &secs) : cli_run(m, o.max_insns, &secs);
 	cli_trace_close(&trace, m, why);
 	cli_say_stop(m, why);
 	if (why == STOP_SHUTDOWN)
@@ -268,6 +297,7 @@ int cmd_boot(int argc, char **argv)
 	}
 	rc = cli_exit_status(m, why);
 out:
+	gdbstub_free(gdb);
 	machine_free(m); /* before the ROM image it may map */
 	free(image);
 	free_opts(&o);

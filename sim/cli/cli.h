@@ -16,6 +16,10 @@ enum {
 int cmd_exec(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_boot(int argc, char **argv);
+int cmd_vmx(int argc, char **argv);
+int cmd_tour(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_debug(int argc, char **argv);
 
 /*
  * Parse an unsigned number: decimal, 0x hex, 0b binary, an optional
@@ -23,6 +27,12 @@ int cmd_boot(int argc, char **argv);
  * Returns false on garbage or overflow.
  */
 bool cli_parse_u64(const char *s, bool allow_suffix, uint64_t *out);
+/* --tlb tagged|untagged: *untagged := 0 or 1 (an error message and -1
+ * for anything else). */
+int cli_parse_tlb(const char *arg, int *untagged);
+/* Where CPU profiles are looked for, in order (at most 3 directories;
+ * own is storage for one of them). Returns how many. */
+int cli_profile_dirs(const char **dirs, char *own, size_t ownlen);
 
 /* Print "vtsim: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
 #include "../cost.h"
 #include "../scenario/files.h"
+#include "../trace/trace.h"
 
 int cli_read_file(const char *path, uint8_t **data, size_t *len)
 {
@@ -110,6 +112,7 @@ void cli_print_stats(struct machine *m, double secs)
 	fprintf(stderr, "decoded-blocks: %llu\ndecoded-insns: %llu\nsmc-invalidations: %llu\n",
 		(unsigned long long)ic.blocks_built, (unsigned long long)ic.insns_decoded,
 		(unsigned long long)ic.invalidations);
+	trace_print_vmx_stats(stderr, m);
 }
 
 int cli_exit_status(struct machine *m, enum stop_reason why)
@@ -214,4 +217,38 @@ void cli_trace_close(struct cli_trace *t, struct machine *m, enum stop_reason wh
 	else
 		fflush(stdout);
 	t->f = NULL;
+}
+
+int cli_parse_tlb(const char *arg, int *untagged)
+{
+	if (strcmp(arg, "untagged") != 0 && strcmp(arg, "tagged") != 0) {
+		cli_error("--tlb: '%s' is not one of tagged, untagged", arg);
+		return -1;
+	}
+	*untagged = arg[0] == 'u' ? 1 : 0;
+	return 0;
+}
+
+/* Profiles: $VTSIM_PROFILES, then the source tree when this vtsim runs
+ * from its build directory, then $(pkgdatadir)/profiles. */
+int cli_profile_dirs(const char **dirs, char *own, size_t ownlen)
+{
+	int n = 0;
+	const char *env = getenv("VTSIM_PROFILES");
+	if (env && *env)
+		dirs[n++] = env;
+	char exe[4096];
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (k > 0) {
+		exe[k] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = 0;
+		if (strcmp(exe, VTSIM_BUILDDIR) == 0) {
+			snprintf(own, ownlen, "%s/profiles", VTSIM_SRCDIR);
+			dirs[n++] = own;
+		}
+	}
+	dirs[n++] = VTSIM_PKGDATADIR "/profiles";
+	return n;
 }

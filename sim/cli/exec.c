@@ -39,6 +39,7 @@ struct exec_opts {
 	bool stats;                /* --stats */
 	const char *trace;         /* --trace */
 	bool trace_insns;          /* --trace-insns */
+	int tlb_untagged;          /* --tlb: 1 untagged, 0 tagged, -1 not given */
 };
 
 static const char exec_help[] =
@@ -67,6 +68,8 @@ static const char exec_help[] =
 	"  --stats              print instructions, cycles, wall time and MIPS to stderr\n"
 	"  --trace FILE         write every event as JSON Lines (docs/trace-format.md)\n"
 	"  --trace-insns        include each retired instruction in the trace\n"
+	"  --tlb MODEL          tagged (default) or untagged: untagged TLBs are flushed\n"
+	"                       on every VM entry and exit, as in Bochs\n"
 	"  --help               this text\n"
 	"\n"
 	"Numbers are decimal, 0x hex or 0b binary. Guest output to port 0xE9 and the\n"
@@ -92,7 +95,7 @@ static bool split_addr(const char *arg, uint64_t *addr, const char **rest)
 
 enum { OPT_MODE = 256, OPT_MEMORY, OPT_LOAD, OPT_ENTRY, OPT_REGS, OPT_MAX, OPT_DUMP_STATE,
        OPT_DUMP_MEM, OPT_STATS, OPT_HELP,
-       OPT_TRACE, OPT_TRACE_INSNS };
+       OPT_TRACE, OPT_TRACE_INSNS, OPT_TLB };
 
 static const struct option exec_options[] = {
 	{ "mode", required_argument, 0, OPT_MODE },
@@ -106,6 +109,7 @@ static const struct option exec_options[] = {
 	{ "stats", no_argument, 0, OPT_STATS },
 	{ "trace", required_argument, 0, OPT_TRACE },
 	{ "trace-insns", no_argument, 0, OPT_TRACE_INSNS },
+	{ "tlb", required_argument, 0, OPT_TLB },
 	{ "help", no_argument, 0, OPT_HELP },
 	{ 0, 0, 0, 0 },
 };
@@ -113,7 +117,8 @@ static const struct option exec_options[] = {
 /* Returns -1 to continue, or an exit status. */
 static int parse_args(int argc, char **argv, struct exec_opts *o)
 {
-	*o = (struct exec_opts){ .mode = START_LONG64, .memory = 256ull << 20, .max_insns = 1000000000ull };
+	*o = (struct exec_opts){ .mode = START_LONG64, .memory = 256ull << 20, .max_insns = 1000000000ull,
+				 .tlb_untagged = -1 };
 	optind = 1;
 	opterr = 0;
 	int ch;
@@ -191,6 +196,10 @@ static int parse_args(int argc, char **argv, struct exec_opts *o)
 			break;
 		case OPT_TRACE_INSNS:
 			o->trace_insns = true;
+			break;
+		case OPT_TLB:
+			if (cli_parse_tlb(optarg, &o->tlb_untagged) != 0)
+				return EXIT_USAGE;
 			break;
 		case OPT_HELP:
 			fputs(exec_help, stdout);
@@ -309,6 +318,8 @@ int cmd_exec(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto done;
 	}
+	if (o.tlb_untagged >= 0)
+		machine_set_tlb_untagged(m, o.tlb_untagged == 1);
 	for (int i = 0; i < o.nloads; i++)
 		machine_phys_write(m, o.loads[i].addr, o.loads[i].data, o.loads[i].len);
 	if (o.regs && (rc = load_regs(m, o.regs)) >= 0)

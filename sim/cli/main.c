@@ -16,6 +16,10 @@ static const struct command commands[] = {
 	{ "exec", cmd_exec, "run a flat binary in real16, prot32 or long64 mode" },
 	{ "run", cmd_run, "run a YAML scenario and check its expectations" },
 	{ "boot", cmd_boot, "boot a Multiboot kernel (as qemu -kernel does) or a firmware ROM" },
+	{ "vmx", cmd_vmx, "print the VMX tables: what exits, VM-entry checks, VMCS fields, controls" },
+	{ "tour", cmd_tour, "the seven IA-32 virtualization challenges, without and with VT-x" },
+	{ "classify", cmd_classify, "Popek-Goldberg: which instructions are sensitive, which trap, which exit" },
+	{ "debug", cmd_debug, "debug a scenario or kernel: step back and forth, break on events, walks, VMCS" },
 };
 
 static void usage(FILE *f)

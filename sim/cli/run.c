@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../cost.h"
+#include "../debugger/gdbstub.h"
 #include "../machine.h"
 #include "../scenario/scenario.h"
 #include "../trace/evfield.h"
@@ -40,8 +41,14 @@ static const char run_help[] =
 	"  --dump-state PATH      write the final state as JSON to PATH ('-': stdout)\n"
 	"  --explain              print the scenario's narration and each exception's\n"
 	"                         explanation (with its SDM section) as they happen\n"
+	"  --tlb MODEL            tagged or untagged (overrides machine.tlb; default\n"
+	"                         tagged): untagged TLBs are flushed on every VM entry\n"
+	"                         and exit, as in Bochs\n"
 	"  --quiet                print only failures and errors: no guest output, no\n"
 	"                         summary\n"
+	"  --gdb PORT             wait for gdb on 127.0.0.1:PORT before the first\n"
+	"                         instruction (0: any free port); in gdb:\n"
+	"                         target remote :PORT (docs/gdb.md)\n"
 	"  --help                 this text\n"
 	"\n"
 	"Guest output (port 0xE9, the UART) and --explain go to stdout; the summary,\n"
@@ -62,6 +69,8 @@ struct run_opts {
 	const char *dump_state;    /* --dump-state */
 	bool explain;              /* --explain */
 	bool quiet;                /* --quiet */
+	int tlb_untagged;          /* --tlb: 1 untagged, 0 tagged, -1 not given */
+	int gdb_port;              /* --gdb: port, or -1 */
 };
 
 /* Everything the event listener feeds. */
@@ -81,7 +90,7 @@ struct run_ctx {
 	size_t console_len, console_cap;
 };
 
-enum { OPT_PROFILE = 256, OPT_TRACE, OPT_TRACE_INSNS, OPT_CHROME, OPT_STATS, OPT_DUMP, OPT_EXPLAIN, OPT_QUIET, OPT_HELP };
+enum { OPT_PROFILE = 256, OPT_TRACE, OPT_TRACE_INSNS, OPT_CHROME, OPT_STATS, OPT_DUMP, OPT_EXPLAIN, OPT_QUIET, OPT_TLB, OPT_HELP, OPT_GDB };
 
 static const struct option run_options[] = {
 	{ "profile", required_argument, 0, OPT_PROFILE },
@@ -92,6 +101,8 @@ static const struct option run_options[] = {
 	{ "dump-state", required_argument, 0, OPT_DUMP },
 	{ "explain", no_argument, 0, OPT_EXPLAIN },
 	{ "quiet", no_argument, 0, OPT_QUIET },
+	{ "tlb", required_argument, 0, OPT_TLB },
+	{ "gdb", required_argument, 0, OPT_GDB },
 	{ "help", no_argument, 0, OPT_HELP },
 	{ 0, 0, 0, 0 },
 };
@@ -99,7 +110,7 @@ static const struct option run_options[] = {
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
-	*o = (struct run_opts){ 0 };
+	*o = (struct run_opts){ .tlb_untagged = -1, .gdb_port = -1 };
 	optind = 1;
 	opterr = 0;
 	int ch;
@@ -113,6 +124,16 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case OPT_DUMP: o->dump_state = optarg; break;
 		case OPT_EXPLAIN: o->explain = true; break;
 		case OPT_QUIET: o->quiet = true; break;
+		case OPT_TLB:
+			if (cli_parse_tlb(optarg, &o->tlb_untagged) != 0)
+				return RUN_BAD_INPUT;
+			break;
+		case OPT_GDB:
+			if (gdbstub_parse_port(optarg, &o->gdb_port) != 0) {
+				cli_error("--gdb: '%s' is not a TCP port (1-65535, or 0 for any free port)", optarg);
+				return RUN_BAD_INPUT;
+			}
+			break;
 		case OPT_HELP:
 			fputs(run_help, stdout);
 			return 0;
@@ -143,29 +164,6 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	return -1;
 }
 
-/* Profiles: $VTSIM_PROFILES, then the source tree when this vtsim runs
- * from its build directory, then $(pkgdatadir)/profiles. */
-static int profile_dirs(const char **dirs, char *own, size_t ownlen)
-{
-	int n = 0;
-	const char *env = getenv("VTSIM_PROFILES");
-	if (env && *env)
-		dirs[n++] = env;
-	char exe[4096];
-	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (k > 0) {
-		exe[k] = 0;
-		char *slash = strrchr(exe, '/');
-		if (slash)
-			*slash = 0;
-		if (strcmp(exe, VTSIM_BUILDDIR) == 0) {
-			snprintf(own, ownlen, "%s/profiles", VTSIM_SRCDIR);
-			dirs[n++] = own;
-		}
-	}
-	dirs[n++] = VTSIM_PKGDATADIR "/profiles";
-	return n;
-}
 
 static void on_console(void *opaque, uint8_t byte)
 {
@@ -324,14 +322,17 @@ static void dump_state(FILE *f, struct run_ctx *r, const char *scenario, const c
 
 /* Run with the scenario's limits; *limit says which one ended the run
  * (1: instructions, 2: cycles). The core stops at the cycle limit at the
- * end of the decoded block that reaches it (machine_set_cycle_limit). */
-static enum stop_reason run_limited(struct machine *m, uint64_t max_insns, uint64_t max_cycles, int *limit)
+ * end of the decoded block that reaches it (machine_set_cycle_limit).
+ * With --gdb, gdb drives the run until it detaches. */
+static enum stop_reason run_limited(struct machine *m, struct gdbstub *gdb, struct scenario *sc, uint64_t max_insns,
+				    uint64_t max_cycles, int *limit)
 {
 	*limit = 0;
 	if (max_cycles)
 		machine_set_cycle_limit(m, max_cycles);
 	uint64_t done = machine_icount(m);
-	enum stop_reason why = machine_run(m, max_insns > done ? max_insns - done : 0);
+	uint64_t left = max_insns > done ? max_insns - done : 0;
+	enum stop_reason why = gdb ? gdbstub_run(gdb, m, sc, left, NULL) : machine_run(m, left);
 	if (why == STOP_MAX_CYCLES) {
 		*limit = 2;
 		return STOP_MAX_INSNS;
@@ -369,13 +370,14 @@ int cmd_run(int argc, char **argv)
 	/* 2. The CPU profile: --profile, else machine.profile, else the default. */
 	const char *dirs[4];
 	char own[4200];
-	int ndirs = profile_dirs(dirs, own, sizeof own);
+	int ndirs = cli_profile_dirs(dirs, own, sizeof own);
 	int pline, pcol;
 	const char *pname = scenario_profile(sc, &pline, &pcol);
 	struct cost_profile prof;
 	char err[1024];
 	struct run_ctx r = { .o = &o };
 	struct machine *m = NULL;
+	struct gdbstub *gdb = NULL;
 	rc = RUN_BAD_INPUT;
 	if (cost_find(o.profile ? o.profile : pname ? pname : DEFAULT_PROFILE, dirs, ndirs, &prof, err, sizeof err) != 0) {
 		if (o.profile)
@@ -400,6 +402,8 @@ int cmd_run(int argc, char **argv)
 		print_diag(&d);
 		goto out;
 	}
+	if (o.tlb_untagged >= 0) /* --tlb overrides machine.tlb */
+		machine_set_tlb_untagged(m, o.tlb_untagged == 1);
 
 	/* 4. Outputs, and one listener that feeds them all. */
 	struct trace_info info = { scenario_name(sc), scenario_mode_name(sc), prof.name, prof.hz };
@@ -433,11 +437,15 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	/* 5. Run. */
+	/* 5. Run (--gdb: under gdb's control). */
+	if (o.gdb_port >= 0 && !(gdb = gdbstub_listen(o.gdb_port, err, sizeof err))) {
+		cli_error("--gdb: %s", err);
+		goto out;
+	}
 	struct timespec t0, t1;
 	int limit;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	enum stop_reason why = run_limited(m, scenario_max_insns(sc), scenario_max_cycles(sc), &limit);
+	enum stop_reason why = run_limited(m, gdb, sc, scenario_max_insns(sc), scenario_max_cycles(sc), &limit);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fflush(stdout);
 	if (r.trace_f)
@@ -477,6 +485,7 @@ int cmd_run(int argc, char **argv)
 		dump_state(r.dump_f, &r, scenario_name(sc), prof.name, why, limit, &res);
 	scenario_result_free(&res);
 out:
+	gdbstub_free(gdb);
 	close_out(r.trace_f);
 	close_out(r.chrome_f);
 	close_out(r.dump_f);

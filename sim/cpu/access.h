@@ -109,8 +109,37 @@ static inline void mem_write(struct cpu *c, int seg, uint64_t off, unsigned size
 }
 
 /* Translate for the debugger/loader path without faulting: returns false
- * if the address does not translate. */
+ * if the address does not translate. In VMX non-root operation with EPT,
+ * *pa is host-physical. */
 bool cpu_translate_peek(struct cpu *c, uint64_t la, enum access acc, uint64_t *pa);
+/* The same with the whole walk record (w->gpa guest-physical, w->pa
+ * host-physical under EPT; w->refs the 2-D walk). No side effects. */
+bool cpu_translate_walk(struct cpu *c, uint64_t la, enum access acc, struct walk *w);
+
+/* The VPID translations are tagged with now: the VMCS's in non-root
+ * operation with "enable VPID", else 0. */
+uint16_t cpu_vpid(const struct cpu *c);
+
+/* INVVPID types (SDM Vol. 3C, "INVVPID" in chapter 31) and INVEPT types
+ * ("INVEPT"), as the instructions' register operand gives them. */
+#define INVVPID_INDIVIDUAL_ADDRESS 0
+#define INVVPID_SINGLE_CONTEXT 1
+#define INVVPID_ALL_CONTEXT 2
+#define INVVPID_SINGLE_CONTEXT_RETAINING_GLOBALS 3
+#define INVEPT_SINGLE_CONTEXT 1
+#define INVEPT_ALL_CONTEXT 2
+
+/* The invalidations of INVVPID and INVEPT (29.4.3.2, 29.4.3.3), applied
+ * to the TLB model, the paging-structure caches and the guest-physical
+ * TLB; the fast TLB and jump cache are emptied. The instructions check
+ * their operands (unsupported type, VPID 0, non-canonical address) first. */
+void cpu_tlb_invalidate_vpid(struct cpu *c, int type, uint16_t vpid, uint64_t la);
+void cpu_tlb_invalidate_ept(struct cpu *c, int type, uint64_t eptp);
+
+/* Call on every VM entry and VM exit, after c->vmx.guest changed: empties
+ * the untagged fast TLB and jump cache, applies the flush the SDM requires
+ * without VPIDs, or flushes everything with vmx.untagged_tlb. */
+void cpu_tlb_vmx_switch(struct cpu *c);
 
 /* Physical address of instruction bytes at linear la (fetch; may fault). */
 uint64_t cpu_fetch_translate(struct cpu *c, uint64_t la);

@@ -21,7 +21,10 @@ void cpu_init(struct cpu *c, struct physmem *pm, struct pio_map *pio, struct ev_
 	c->bus = bus;
 	c->deadline = UINT64_MAX; /* no timer until a platform clock arms one */
 	c->cycle_limit = UINT64_MAX;
+	c->tlb.nfilled = TLB_TRACK + 1; /* zeroed entries are not empty: clear them all */
 	tlb_flush(&c->tlb);
+	c->jc_nfilled = JC_TRACK + 1;
+	cpu_flush_jc(c);
 	const struct tlbm_config *tc = &tlbm_default_config;
 	if (tlbm_init(&c->itlb, "ITLB", tc->itlb_sets, tc->itlb_ways) != 0 ||
 	    tlbm_init(&c->dtlb, "DTLB", tc->dtlb_sets, tc->dtlb_ways) != 0 ||
@@ -81,7 +84,9 @@ int cpu_apply_profile(struct cpu *c, const struct cost_profile *p)
 	c->cost_interrupt = p->cycles[COST_INTERRUPT];
 	c->cost_cr3_write = p->cycles[COST_CR3_WRITE];
 	c->cost_tlb_flush = p->cycles[COST_TLB_FLUSH];
-	cpu_tlb_invalidate(c, TLBI_ALL, 0, 0);
+	c->cost_vm_exit = p->cycles[COST_VM_EXIT];
+	c->cost_vm_entry = p->cycles[COST_VM_ENTRY];
+	cpu_tlb_invalidate(c, TLBI_EVERYTHING, 0, 0);
 	icache_flush(c->ic); /* blocks carry their costs */
 	return 0;
 }
@@ -131,10 +136,12 @@ void cpu_reset(struct cpu *c)
 	c->feature_control = 0;
 	c->misc_enable = 1; /* fast-string operation enabled */
 	c->gpr[RDX] = 0x000906e0; /* family 6, model 9Eh: the CPUID leaf 1 signature */
-	c->halted = c->shutdown = c->delivering = c->int_shadow = false;
+	c->halted = c->shutdown = c->delivering = c->int_shadow = c->mov_ss_shadow = false;
+	c->nmi_blocked = false;
 	c->have_exc = false;
+	vmx_reset(c);
 	cpu_update_mode(c);
-	cpu_flush_tlb(c);
+	cpu_tlb_invalidate(c, TLBI_EVERYTHING, 0, 0);
 }
 
 /*
@@ -191,8 +198,14 @@ void cpu_poke(struct cpu *c)
 
 void cpu_flush_jc(struct cpu *c)
 {
-	for (unsigned i = 0; i < (1u << JC_BITS); i++)
-		c->jc[i].la = TLB_EMPTY;
+	if (c->jc_nfilled <= JC_TRACK) {
+		for (unsigned k = 0; k < c->jc_nfilled; k++)
+			c->jc[c->jc_filled[k]].la = TLB_EMPTY;
+	} else {
+		for (unsigned i = 0; i < (1u << JC_BITS); i++)
+			c->jc[i].la = TLB_EMPTY;
+	}
+	c->jc_nfilled = 0;
 }
 
 void cpu_flush_tlb(struct cpu *c)
@@ -208,12 +221,23 @@ uint16_t cpu_pcid(const struct cpu *c)
 void cpu_tlb_invalidate(struct cpu *c, enum tlb_inval kind, uint64_t la, uint16_t pcid)
 {
 	struct tlbm *t[2] = { &c->itlb, &c->dtlb };
+	/* The SDM's invalidations act on the current VPID's mappings (SDM
+	 * Vol. 3C, 29.4.3.2): those of other VPIDs survive. */
+	struct tlb_filter this_vpid = { .by_vpid = true, .vpid = cpu_vpid(c) };
 	if (!c->itlb.e) /* not initialised (out of memory in cpu_init) */
 		goto fast;
+	if (kind == TLBI_EVERYTHING) {
+		tlbm_flush_all(&c->itlb);
+		tlbm_flush_all(&c->dtlb);
+		psc_flush(&c->psc);
+		gtlb_flush(&c->psc.gtlb);
+		goto fast;
+	}
 	for (int k = 0; k < 2; k++) {
 		switch (kind) {
-		case TLBI_NONE: break;
-		case TLBI_ALL: tlbm_flush_all(t[k]); break;
+		case TLBI_NONE:
+		case TLBI_EVERYTHING: break;
+		case TLBI_ALL: tlbm_flush_filter(t[k], &this_vpid); break;
 		case TLBI_NONGLOBAL: tlbm_flush_nonglobal(t[k]); break;
 		case TLBI_PCID: tlbm_flush_pcid(t[k], pcid); break;
 		case TLBI_ADDR: tlbm_flush_addr(t[k], la, pcid, true); break;
@@ -221,7 +245,7 @@ void cpu_tlb_invalidate(struct cpu *c, enum tlb_inval kind, uint64_t la, uint16_
 		}
 	}
 	if (kind == TLBI_ALL || kind == TLBI_NONGLOBAL)
-		psc_flush(&c->psc);
+		psc_flush_filter(&c->psc, &this_vpid);
 	else if (kind != TLBI_NONE)
 		psc_flush_pcid(&c->psc, pcid);
 fast:
@@ -281,8 +305,15 @@ static inline const struct block *next_block(struct cpu *c)
 	if (j->la == la && j->mode == c->code_mode && (c->long64 || c->rip <= c->seg[SEG_CS].limit))
 		return j->b;
 	const struct block *b = icache_lookup(c->ic);
-	if (b->cached)
+	if (b->cached) {
+		if (j->la == TLB_EMPTY) {
+			if (c->jc_nfilled < JC_TRACK)
+				c->jc_filled[c->jc_nfilled] = (uint16_t)(j - c->jc);
+			if (c->jc_nfilled <= JC_TRACK)
+				c->jc_nfilled++;
+		}
 		*j = (struct jc_entry){ la, b, b->mode };
+	}
 	return b;
 }
 
@@ -361,7 +392,7 @@ static void run_block_exact(struct cpu *c, const struct insn *i, const struct in
 		if (emit)
 			emit_insn(c, i, rip);
 #ifdef VTSIM_STRESS_TLB
-		cpu_tlb_invalidate(c, TLBI_ALL, 0, 0); /* configure --enable-stress-tlb */
+		cpu_tlb_invalidate(c, TLBI_EVERYTHING, 0, 0); /* configure --enable-stress-tlb */
 #endif
 		i++;
 		if ((c->attn & ~ATTN_INSN_EV) || c->rip != fall)
@@ -431,7 +462,15 @@ int cpu_run(struct cpu *c, uint64_t max)
 	c->catch = &jb;
 	if (setjmp(jb)) {
 		account_partial_block(c);
-		exc_deliver_pending(c);
+		if (c->pending_vmexit) {
+			c->pending_vmexit = false;
+			vmx_exit(c);
+		} else {
+			exc_deliver_pending(c);
+		}
+		/* The monitor trap flag exits after an event's delivery too. */
+		if (c->vmx.guest && (c->vmx.proc & CPU_MONITOR_TRAP_FLAG))
+			c->vmx.mtf_pending = true;
 	}
 
 	while (c->stop == STOP_NONE) {
@@ -447,12 +486,35 @@ int cpu_run(struct cpu *c, uint64_t max)
 		/* Time: fire the device timers that are due. */
 		if (c->cycles >= c->deadline && c->plat.tick)
 			c->plat.tick(c->plat.opaque, c->cycles);
+		/* VMX non-root operation: event injection, interrupt and NMI
+		 * windows, external-interrupt exiting, the monitor trap flag. */
+		if (c->vmx.guest && vmx_between_insns(c))
+			continue;
 		/* After STI or MOV SS, one more instruction runs before an
 		 * interrupt can be taken (SDM Vol. 3A, 6.8.3; Vol. 2B, STI). */
 		if (c->int_shadow && !c->halted && c->icount < limit) {
+			/* The blocking lasts while that instruction runs (a VM exit
+			 * it causes saves it; SDM Vol. 3C, 28.3.4) and ends after
+			 * it, unless it is another STI or MOV SS. */
 			const struct block *b = next_block(c);
-			c->int_shadow = false;
+			c->shadow_set = false;
 			run_block_exact(c, b->insns, b->insns + 1, c->attn & ATTN_INSN_EV);
+			if (!c->shadow_set)
+				c->int_shadow = c->mov_ss_shadow = false;
+			continue;
+		}
+		/* NMI: taken between instructions unless an NMI handler runs
+		 * (SDM Vol. 3A, 6.7.1); in VMX non-root operation with "NMI
+		 * exiting" it is a VM exit instead (SDM Vol. 3C, 26.2). */
+		if (c->plat.nmi_pending && c->plat.nmi_pending(c->plat.opaque) &&
+		    (!c->nmi_blocked || (c->vmx.guest && (c->vmx.pin & PIN_NMI_EXITING)))) {
+			c->plat.nmi_ack(c->plat.opaque);
+			c->halted = false;
+			c->idle_wakeups = 0;
+			if (c->vmx.guest && (c->vmx.pin & PIN_NMI_EXITING))
+				vmx_exit_nmi(c);
+			else
+				exc_deliver_nmi(c);
 			continue;
 		}
 		/* INTR: taken between instructions when RFLAGS.IF = 1 (6.8.1). */
@@ -465,7 +527,7 @@ int cpu_run(struct cpu *c, uint64_t max)
 		if (c->halted) {
 			/* Only an interrupt wakes HLT. With IF=0 none can (NMI is
 			 * not modelled yet); with a timer armed, time passes. */
-			if (!(c->rflags & FL_IF)) {
+			if (!(c->rflags & FL_IF) && !c->vmx.preempt_armed) {
 				c->stop = STOP_HLT;
 				break;
 			}
@@ -485,7 +547,7 @@ int cpu_run(struct cpu *c, uint64_t max)
 			c->stop = STOP_MAX_INSNS;
 			break;
 		}
-		if ((c->rflags & (FL_TF | FL_RF)) || c->dr_exec || c->dr_data) {
+		if ((c->rflags & (FL_TF | FL_RF)) || c->dr_exec || c->dr_data || c->vmx.step) {
 			/*
 			 * One instruction at a time, with the debug checks (SDM Vol.
 			 * 3A, 18.3): an instruction breakpoint is a fault before the
@@ -505,6 +567,8 @@ int cpu_run(struct cpu *c, uint64_t max)
 			uint64_t before = c->icount;
 			c->dr_hits = 0;
 			run_block_exact(c, b->insns, b->insns + 1, c->attn & ATTN_INSN_EV);
+			if (c->vmx.guest && (c->vmx.proc & CPU_MONITOR_TRAP_FLAG))
+				c->vmx.mtf_pending = true;
 			if (c->icount != before) {
 				/* RF set before this instruction has done its job; an
 				 * IRET that just loaded RF = 1 keeps it for the next. */

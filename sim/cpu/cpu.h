@@ -11,6 +11,7 @@
 #include "../memory.h"
 #include "../paging/tlb.h"
 #include "../paging/tlbmodel.h"
+#include "../vmx/vmx.h"
 
 struct icache;
 struct insn;
@@ -23,6 +24,7 @@ struct block;
  * and CPL changes, and when blocks are dropped.
  */
 #define JC_BITS 12
+#define JC_TRACK 64 /* slots remembered for a cheap flush (as struct tlb does) */
 struct jc_entry {
 	uint64_t la;             /* linear address of the block's first byte */
 	const struct block *b;   /* the block */
@@ -148,6 +150,8 @@ struct lazy_flags {
 struct cpu_platform {
 	int (*intr_pending)(void *opaque);        /* vector INTA would return, or -1 */
 	uint8_t (*intr_ack)(void *opaque);        /* the INTA cycle: returns the vector */
+	bool (*nmi_pending)(void *opaque);        /* the NMI request is latched */
+	void (*nmi_ack)(void *opaque);            /* the processor takes it: clear the latch */
 	void (*tick)(void *opaque, uint64_t now); /* cycles reached cpu.deadline */
 	/* MSRs the platform owns (IA32_APIC_BASE, the x2APIC range 800H-8FFH):
 	 * return false if msr is not theirs, or on a write the value is
@@ -157,6 +161,10 @@ struct cpu_platform {
 	/* CR8 reads and writes the local APIC's TPR[7:4] (SDM Vol. 3A, 11.8.6). */
 	uint8_t (*tpr_get)(void *opaque);         /* TPR bits 7:4, as CR8 */
 	void (*tpr_set)(void *opaque, uint8_t cr8);
+	/* The CPU's own timer on the machine clock (the VMX-preemption
+	 * timer): fires at cycle `when` (UINT64_MAX: cancel) by setting
+	 * cpu.timer_fired. */
+	void (*timer_arm)(void *opaque, uint64_t when);
 	void *opaque;                             /* platform state */
 };
 
@@ -215,6 +223,7 @@ struct cpu {
 	uint32_t cost_string_iter;   /* cycles per REP iteration after the first */
 	uint32_t cost_exception, cost_interrupt; /* delivery through the IDT */
 	uint32_t cost_cr3_write, cost_tlb_flush; /* MOV to CR3 and the flush it causes */
+	uint32_t cost_vm_exit, cost_vm_entry; /* VM exit (to host RIP) and VM entry (to the guest) */
 	bool profiled;               /* class_cost[] comes from a CPU profile */
 	uint16_t class_cost[32];     /* cycles per cost class (profile), indexed by insn.cclass */
 	struct physmem *pm;          /* physical memory map */
@@ -222,11 +231,16 @@ struct cpu {
 	struct ev_bus *bus;          /* event bus */
 	struct icache *ic;           /* decoded-instruction cache */
 	struct jc_entry jc[1u << JC_BITS]; /* linear RIP -> block */
+	uint16_t jc_filled[JC_TRACK]; /* jc slots filled since the last flush */
+	unsigned jc_nfilled;         /* how many; JC_TRACK + 1: too many to list */
 
 	/* The platform: interrupts and time. */
 	struct cpu_platform plat;    /* INTR and clock hooks */
 	uint64_t deadline;           /* cycles at which plat.tick is due (clock.h) */
 	bool int_shadow;             /* after STI or MOV SS: no interrupt before the next insn */
+	bool shadow_set;             /* the instruction being run set int_shadow (again) */
+	bool timer_fired;            /* the CPU timer (plat.timer_arm) reached its time */
+	bool nmi_blocked;            /* an NMI handler runs: no NMI until the next IRET (6.7.1) */
 
 	/* Run control. */
 	uint32_t attn;               /* ATTN_* bits; nonzero leaves the fast loop */
@@ -248,9 +262,22 @@ struct cpu {
 	bool pending_soft;           /* it is INT n/INT3/INTO: RIP is the next insn */
 	bool pending_ext;            /* it is an external interrupt (INTR) */
 	const struct insn *pending_insn; /* the INT n instruction, which retires once delivered */
+	bool pending_injected;       /* it comes from VM-entry event injection (no bitmap, no retire) */
+	bool pending_nmi;            /* it is an NMI (vector 2 from the NMI input) */
+	bool pending_vmexit;         /* cpu_raise unwound for a VM exit (vmx.exit), not an exception */
+	bool delivering_has_err;     /* the event being delivered pushes an error code */
+	uint32_t delivering_err;     /* which (for IDT-vectoring information) */
+	uint8_t delivering_type;     /* its interruption type (enum intr_type) */
+	uint32_t delivering_len;     /* a software event's instruction length */
+	uint8_t pending_inject_type; /* interruption type of the injected event */
+	uint64_t pf_cr2_old;         /* CR2 before the last #PF wrote it (a #PF VM exit restores it) */
+	bool mov_ss_shadow;          /* int_shadow comes from MOV SS/POP SS, not STI */
 	struct ev_exception last_exc;/* the last exception delivered */
 	bool have_exc;               /* last_exc is valid */
 	char why[160];               /* explanation of the last exception */
+
+	/* VMX (sim/vmx/): root or non-root operation, the current VMCS. */
+	struct vmx_state vmx;        /* VMX state of this logical processor */
 	char insn_text[96];          /* disassembly of the faulting instruction */
 };
 
@@ -269,6 +296,9 @@ const char *cpu_msr_name(uint32_t msr);
 const char *cpu_write_cr0(struct cpu *c, uint64_t v);
 const char *cpu_write_cr3(struct cpu *c, uint64_t v);
 const char *cpu_write_cr4(struct cpu *c, uint64_t v);
+/* Load the PAE PDPTE registers from the table at cr3; returns NULL, or
+ * why they cannot be loaded (a present entry with a reserved bit). */
+const char *cpu_load_pdptes(struct cpu *c, uint64_t cr3);
 
 /* The exact instruction count and cycles now, for events raised in the
  * middle of a block (the fast loop counts once per block). */
@@ -328,11 +358,12 @@ void cpu_flush_tlb(struct cpu *c);
  */
 enum tlb_inval {
 	TLBI_NONE,         /* the model keeps everything (MOV CR3 with bit 63 set) */
-	TLBI_ALL,          /* everything, global entries too (CR4 changes, INVPCID 2) */
+	TLBI_ALL,          /* the current VPID's everything, globals too (CR4 changes, INVPCID 2) */
 	TLBI_NONGLOBAL,    /* every PCID, globals kept (INVPCID 3; MOV CR3 with PCIDE=0) */
 	TLBI_PCID,         /* non-global entries of one PCID (MOV CR3, INVPCID 1) */
 	TLBI_ADDR,         /* one address, globals too (INVLPG) */
 	TLBI_ADDR_PCID,    /* one address in one PCID, globals kept (INVPCID 0) */
+	TLBI_EVERYTHING,   /* every VPID and EPTP too: reset, profile change, stress build */
 };
 void cpu_tlb_invalidate(struct cpu *c, enum tlb_inval kind, uint64_t la, uint16_t pcid);
 /* The PCID translations are tagged with now (CR3[11:0] with CR4.PCIDE). */

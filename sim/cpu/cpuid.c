@@ -7,7 +7,7 @@
  * SDM says for an absent feature). Leaves per SDM Vol. 2A, CPUID, Table 3-8.
  * Notable absences: no x87 FPU, MMX, SSE or XSAVE (those instructions #UD
  * or #NM), no MONITOR/MWAIT, no CLFLUSH, no performance counters, no MTRRs
- * or machine checks. VMX is reported once the VMX work lands.
+ * or machine checks. VMX is reported (sim/vmx/caps.c says which parts).
  */
 struct cpuid_row {
 	uint32_t leaf, subleaf;   /* EAX and (where it matters) ECX in */
@@ -23,9 +23,9 @@ static const struct cpuid_row rows[] = {
 	{ 0, 0, MAX_BASIC, 0x756e6547, 0x6c65746e, 0x49656e69 },
 	/* Family 6, model 9EH, stepping 0 (the signature EDX holds after
 	 * reset); CLFLUSH line 8 x 8 bytes; 1 logical processor; APIC ID 0.
-	 * ECX: PCID(17) x2APIC(21). EDX: DE(2) PSE(3) TSC(4) MSR(5) PAE(6)
+	 * ECX: VMX(5) PCID(17) x2APIC(21). EDX: DE(2) PSE(3) TSC(4) MSR(5) PAE(6)
 	 * CX8(8) APIC(9) SEP(11) PGE(13) CMOV(15) PAT(16) PSE-36(17). */
-	{ 1, 0, 0x000906e0, 0x00010800, B(17) | B(21),
+	{ 1, 0, 0x000906e0, 0x00010800, B(5) | B(17) | B(21),
 	  B(2) | B(3) | B(4) | B(5) | B(6) | B(8) | B(9) | B(11) | B(13) | B(15) | B(16) | B(17) },
 	/* Structured extended features: EBX SMEP(7) INVPCID(10) SMAP(20);
 	 * ECX UMIP(2) LA57(16). */
@@ -71,7 +71,8 @@ static void lookup(uint32_t leaf, uint32_t sub, uint32_t out[4])
 
 void op_cpuid(struct cpu *c, const struct insn *i)
 {
-	(void)i;
+	if (c->vmx.guest)
+		vmx_intercept(c, i, VXC_CPUID, 0, 0);
 	uint32_t r[4];
 	uint32_t leaf = (uint32_t)c->gpr[RAX];
 	lookup(leaf, (uint32_t)c->gpr[RCX], r);

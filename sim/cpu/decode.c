@@ -69,7 +69,7 @@ static const struct op_row op_table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
 	R(XLAT, op_xlat, 0), R(LAHF, op_lahf, 0), R(SAHF, op_sahf, 0),
 	R(CLC, op_flagop, FLOP_CLC), R(STC, op_flagop, FLOP_STC), R(CMC, op_flagop, FLOP_CMC),
 	R(CLD, op_flagop, FLOP_CLD), R(STD, op_flagop, FLOP_STD),
-	R(NOP, op_nop, 0), R(PAUSE, op_nop, 0), R(ENDBR32, op_nop, 0), R(ENDBR64, op_nop, 0),
+	R(NOP, op_nop, 0), R(PAUSE, op_pause, 0), R(ENDBR32, op_nop, 0), R(ENDBR64, op_nop, 0),
 	/* stack.c */
 	R(PUSH, op_push, 0), R(POP, op_pop, 0), RE(CALL, op_call, 0), RE(RET, op_ret, 0),
 	R(ENTER, op_enter, 0), R(LEAVE, op_leave, 0),
@@ -113,9 +113,15 @@ static const struct op_row op_table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
 	RE(GETSEC, op_absent, 0),
 	/* sysreg.c, cpuid.c */
 	RE(CLTS, op_clts, 0), RE(LMSW, op_lmsw, 0), R(SMSW, op_smsw, 0),
-	RE(INVLPG, op_invlpg, 0), RE(INVPCID, op_invpcid, 0), R(WBINVD, op_wbinvd, 0), R(INVD, op_wbinvd, 0),
+	RE(INVLPG, op_invlpg, 0), RE(INVPCID, op_invpcid, 0), R(WBINVD, op_wbinvd, 0), R(INVD, op_wbinvd, 1),
 	R(RDTSC, op_rdtsc, 0), R(RDTSCP, op_rdtsc, 1), R(RDPMC, op_rdpmc, 0),
 	RE(RDMSR, op_rdmsr, 0), RE(WRMSR, op_wrmsr, 0), RC(CPUID, op_cpuid, 0, 20),
+	/* sim/vmx/vmxinsn.c: every VMX instruction may leave VMX root or
+	 * non-root operation, so each ends its block. */
+	RE(VMXON, op_vmxon, 0), RE(VMXOFF, op_vmxoff, 0), RE(VMCLEAR, op_vmclear, 0),
+	RE(VMPTRLD, op_vmptrld, 0), RE(VMPTRST, op_vmptrst, 0), RE(VMREAD, op_vmread, 0),
+	RE(VMWRITE, op_vmwrite, 0), RE(VMLAUNCH, op_vmlaunch, 0), RE(VMRESUME, op_vmlaunch, 1),
+	RE(VMCALL, op_vmcall, 0), RE(INVEPT, op_invept, 0), RE(INVVPID, op_invvpid, 0),
 };
 
 /* ZydisRegister -> GPR reference (REG_HIGH8 for AH..BH), or 0xff. */
@@ -205,6 +211,10 @@ static const struct {
 	{ op_sysret, COST_SYSTEM }, { op_swapgs, COST_SYSTEM }, { op_hlt, COST_SYSTEM },
 	{ op_in, COST_SYSTEM }, { op_out, COST_SYSTEM }, { op_lar, COST_SYSTEM },
 	{ op_lsl, COST_SYSTEM }, { op_verr_verw, COST_SYSTEM }, { op_popf, COST_SYSTEM },
+	{ op_vmxon, COST_SYSTEM }, { op_vmxoff, COST_SYSTEM }, { op_vmclear, COST_SYSTEM },
+	{ op_vmptrld, COST_SYSTEM }, { op_vmptrst, COST_SYSTEM }, { op_vmread, COST_SYSTEM },
+	{ op_vmwrite, COST_SYSTEM }, { op_vmlaunch, COST_SYSTEM }, { op_vmcall, COST_SYSTEM },
+	{ op_invept, COST_SYSTEM }, { op_invvpid, COST_SYSTEM },
 };
 
 static uint8_t cost_class_of(insn_fn *fn)

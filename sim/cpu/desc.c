@@ -41,9 +41,22 @@ static uint64_t load_system(struct cpu *c, struct segment *s, uint16_t sel, uint
 
 /* LTR (SDM Vol. 2A, LTR): a GDT selector of an available TSS (32/64-bit
  * type 9, or 16-bit type 1 outside IA-32e mode); the TSS is marked busy. */
+/* VM-exit instruction information for LLDT/LTR/SLDT/STR (SDM Vol. 3C,
+ * 28.2.5, Table 28-16): a register operand in 6:3 with bit 10 set, the
+ * identity in 29:28 (0 SLDT, 1 STR, 2 LLDT, 3 LTR). */
+static uint32_t ldtr_tr_info(struct cpu *c, const struct insn *i, unsigned identity)
+{
+	uint32_t info = vmx_insn_info_mem(c, i, 0) & 0x0fffffffu;
+	if (i->op[0].kind == OPK_REG)
+		info = (info & ~0x7bfu) | (1u << 10) | ((uint32_t)(i->op[0].reg & 15) << 3);
+	return info | ((uint32_t)identity << 28);
+}
+
 void op_ltr(struct cpu *c, const struct insn *i)
 {
 	need_prot_cpl0(c, "LTR");
+	if (c->vmx.guest)
+		vmx_intercept(c, i, VXC_LTR, i->op[0].kind == OPK_MEM ? (uint64_t)i->disp : 0, ldtr_tr_info(c, i, 3));
 	uint16_t sel = sel_operand(c, i);
 	uint64_t d;
 	if ((sel & 0xfffc) == 0)
@@ -68,6 +81,8 @@ void op_ltr(struct cpu *c, const struct insn *i)
 void op_lldt(struct cpu *c, const struct insn *i)
 {
 	need_prot_cpl0(c, "LLDT");
+	if (c->vmx.guest)
+		vmx_intercept(c, i, VXC_LLDT, i->op[0].kind == OPK_MEM ? (uint64_t)i->disp : 0, ldtr_tr_info(c, i, 2));
 	uint16_t sel = sel_operand(c, i);
 	uint64_t d;
 	if ((sel & 0xfffc) == 0) {
@@ -92,6 +107,11 @@ static void store_sel(struct cpu *c, const struct insn *i, uint16_t sel, const c
 	if (!(c->cr0 & CR0_PE))
 		cpu_raise_ud(c, "SLDT/STR are not recognised in real-address mode (SDM Vol. 2B, STR)");
 	cpu_umip_check(c, name);
+	if (c->vmx.guest) {
+		bool str = name[0] == 'S' && name[1] == 'T';
+		vmx_intercept(c, i, str ? VXC_STR : VXC_SLDT, i->op[0].kind == OPK_MEM ? (uint64_t)i->disp : 0,
+			      ldtr_tr_info(c, i, str ? 1 : 0));
+	}
 	if (i->op[0].kind == OPK_REG)
 		reg_put(c, i->op[0].reg, i->op[0].size, sel);
 	else

@@ -59,6 +59,17 @@ void exc_deliver_external(struct cpu *c, uint8_t vector)
 	exc_deliver_pending(c);
 }
 
+void exc_deliver_nmi(struct cpu *c)
+{
+	c->pending = (struct ev_exception){ .vector = EXC_NMI, .rip = c->rip,
+					    .why = "NMI accepted: no NMI handler was running (SDM Vol. 3A, 6.7.1)",
+					    .insn = "" };
+	c->pending_soft = false;
+	c->pending_ext = true;
+	c->pending_nmi = true;
+	exc_deliver_pending(c);
+}
+
 void exc_deliver_trap(struct cpu *c, uint8_t vector, const char *why)
 {
 	c->pending = (struct ev_exception){ .vector = vector, .rip = c->rip, .why = why, .insn = "" };
@@ -279,12 +290,47 @@ static bool has_error_code(int v)
 	       v == EXC_PF || v == EXC_AC;
 }
 
+/*
+ * Deliver an event injected by VM entry (SDM Vol. 3C, 27.6 "Event
+ * Injection"): through the guest IDT as if it had happened right now,
+ * without consulting the exception bitmap. Software events push RIP plus
+ * the VM-entry instruction length.
+ */
+void exc_deliver_injected(struct cpu *c, uint32_t info, uint32_t err, uint32_t len)
+{
+	unsigned type = intr_info_type(info), vector = intr_info_vector(info);
+	c->pending = (struct ev_exception){
+		.vector = (uint8_t)vector, .has_error = (info & INTR_INFO_DELIVER_CODE) != 0, .error = err,
+		.rip = c->rip, .why = "event injected by VM entry (SDM Vol. 3C, 27.6)", .insn = "",
+	};
+	c->pending_soft = type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
+			  type == INTR_TYPE_PRIV_SW_EXC;
+	c->pending_ext = type == INTR_TYPE_EXT_INTR || type == INTR_TYPE_NMI;
+	c->pending_injected = true;
+	c->pending_inject_type = (uint8_t)type;
+	c->next_rip = (c->rip + len) & c->ip_mask;
+	c->delivering_len = len;
+	exc_deliver_pending(c);
+}
+
 void exc_deliver_pending(struct cpu *c)
 {
 	struct ev_exception e = c->pending;
-	bool soft = c->pending_soft, ext = c->pending_ext;
+	bool soft = c->pending_soft, ext = c->pending_ext, injected = c->pending_injected;
+	bool nmi = c->pending_nmi || (injected && c->pending_inject_type == INTR_TYPE_NMI);
 	c->pending_ext = false;
-	if (!soft && !ext) {
+	c->pending_injected = false;
+	c->pending_nmi = false;
+	/* Delivering an NMI blocks further NMIs until IRET (6.7.1); an NMI
+	 * injected with "virtual NMIs" sets virtual-NMI blocking instead
+	 * (SDM Vol. 3C, 27.6.1.2). */
+	if (nmi && injected && (c->vmx.pin & PIN_VIRTUAL_NMIS))
+		c->vmx.vnmi_blocked = true;
+	else if (nmi)
+		c->nmi_blocked = true;
+	if (injected) {
+		/* The VMCS says whether an error code is pushed (27.6.1.2). */
+	} else if (!soft && !ext) {
 		/* Real-address mode pushes no error codes (SDM Vol. 3A, 21.1.4). */
 		e.has_error = has_error_code(e.vector) && (c->cr0 & CR0_PE);
 		if (!e.has_error)
@@ -295,6 +341,17 @@ void exc_deliver_pending(struct cpu *c)
 		 * vector (Table 6-4): a fault while delivering one is delivered
 		 * serially. */
 		int first = c->delivering_benign ? -1 : c->delivering_vector;
+		if (first == EXC_DF && c->vmx.guest) {
+			/* In VMX non-root operation a triple fault is a VM exit
+			 * (SDM Vol. 3C, 26.2), not a shutdown. */
+			c->delivering = false;
+			struct vmx_exit_info x = { .reason = EXIT_REASON_TRIPLE_FAULT };
+			snprintf(c->vmx.why, sizeof c->vmx.why,
+				 "triple fault in VMX non-root operation: %s while delivering #DF causes a VM exit (SDM Vol. 3C, 26.2)",
+				 exc_name(e.vector));
+			x.why = c->vmx.why;
+			vmx_exit_raise(c, &x);
+		}
 		if (first == EXC_DF) {
 			/* A fault while invoking the double-fault handler: shutdown (6.15, #DF). */
 			snprintf(c->why, sizeof c->why, "triple fault: %s while delivering #DF -> shutdown (SDM Vol. 3A, 6.15, Interrupt 8)",
@@ -313,11 +370,32 @@ void exc_deliver_pending(struct cpu *c)
 						   .rip = c->rip, .why = c->why, .insn = "" };
 		}
 	}
+	/* VMX non-root operation: the exception bitmap may turn the exception
+	 * into a VM exit (SDM Vol. 3C, 26.2); interrupts and injected events
+	 * are not subject to it. */
+	if (c->vmx.guest && !ext && !injected)
+		vmx_exception_exits(c, e.vector, e.has_error, e.error, soft,
+				    c->pending_insn && soft ? c->pending_insn->len : 0);
 	if (e.vector == EXC_UD && !soft) {
 		icache_describe(c->ic, c->insn_text, sizeof c->insn_text);
 		e.insn = c->insn_text;
 	}
+	/* Blocking by STI or MOV SS ends when an event is delivered. */
+	c->int_shadow = c->mov_ss_shadow = false;
 	c->delivering = true;
+	c->delivering_has_err = e.has_error;
+	c->delivering_err = e.error;
+	if (injected)
+		c->delivering_type = c->pending_inject_type;
+	else if (ext)
+		c->delivering_type = nmi ? INTR_TYPE_NMI : INTR_TYPE_EXT_INTR;
+	else if (soft)
+		c->delivering_type = (e.vector == EXC_BP || e.vector == EXC_OF) ? INTR_TYPE_SOFT_EXCEPTION
+										 : INTR_TYPE_SOFT_INTR;
+	else
+		c->delivering_type = INTR_TYPE_HARD_EXCEPTION;
+	if (soft && !injected)
+		c->delivering_len = c->pending_insn ? c->pending_insn->len : 0;
 	c->delivering_vector = e.vector;
 	c->delivering_benign = soft || ext;
 	c->delivering_soft = soft;
@@ -337,7 +415,7 @@ void exc_deliver_pending(struct cpu *c)
 		deliver_prot(c, e.vector, kind, ret, e.has_error, e.error);
 	c->delivering = false;
 	/* INT n is trap-like: once delivered, it has retired (SDM Vol. 3A, 6.5). */
-	if (soft)
+	if (soft && !injected)
 		cpu_retire_one(c, e.rip, c->pending_insn);
 	c->attn |= ATTN_REFETCH;
 }

@@ -519,6 +519,13 @@ static void iret_do(struct cpu *c, const struct insn *i)
 /* IRET, and an EV_IRET for listeners: the end of a handler. */
 void op_iret(struct cpu *c, const struct insn *i)
 {
+	/* IRET unblocks NMIs, even if it then faults (SDM Vol. 3A, 6.7.1);
+	 * in VMX non-root operation with "NMI exiting" it leaves the blocking
+	 * alone (SDM Vol. 3C, 26.3). */
+	if (!(c->vmx.guest && (c->vmx.pin & PIN_NMI_EXITING)))
+		c->nmi_blocked = false;
+	else if (c->vmx.pin & PIN_VIRTUAL_NMIS)
+		c->vmx.vnmi_blocked = false; /* IRET ends virtual-NMI blocking (26.3) */
 	iret_do(c, i);
 	if (ev_wanted(c->bus, EV_IRET)) {
 		struct event e = { .kind = EV_IRET };

@@ -68,7 +68,7 @@ const char *cpu_msr_name(uint32_t msr)
 		return "IA32_APIC_BASE";
 	if (msr >= 0x800 && msr <= 0x8ff)
 		return "x2APIC register";
-	return NULL;
+	return vmx_cap_msr_name(msr);
 }
 
 static uint64_t *field(struct cpu *c, const struct msr_row *r)
@@ -91,6 +91,9 @@ static bool pat_valid(uint64_t v)
 bool cpu_msr_read(struct cpu *c, uint32_t msr, uint64_t *val)
 {
 	const struct msr_row *r = find(msr);
+	/* The read-only VMX capability MSRs 480H-490H (SDM Vol. 3C, Appendix A). */
+	if (!r && vmx_cap_msr(msr, val))
+		return true;
 	if (!r)
 		return c->plat.msr_read && c->plat.msr_read(c->plat.opaque, msr, val);
 	switch (r->kind) {

@@ -58,6 +58,7 @@ insn_fn op_daa, op_das, op_aaa, op_aas, op_aam, op_aad;
 insn_fn op_mov_cr, op_mov_dr, op_clts, op_lmsw, op_smsw, op_invlpg, op_wbinvd, op_rdtsc,
 	op_rdmsr, op_wrmsr, op_rdpmc, op_cpuid, op_invpcid;
 
+insn_fn op_pause;
 insn_fn op_hlt, op_cli, op_sti, op_stac_clac, op_absent, op_x87_mmx, op_fwait, op_in, op_out, op_int, op_lgdt, op_sgdt, op_ud2,
 	op_unimplemented, op_invalid;
 

@@ -84,8 +84,10 @@ void seg_load(struct cpu *c, int seg, uint16_t sel)
 	/* MOV SS and POP SS block interrupts until after the next instruction,
 	 * so that a following MOV ESP completes the stack switch (SDM Vol. 3A,
 	 * 6.8.3 "Masking Exceptions and Interrupts When Switching Stacks"). */
-	if (seg == SEG_SS)
-		c->int_shadow = true;
+	if (seg == SEG_SS) {
+		c->int_shadow = c->mov_ss_shadow = c->shadow_set = true;
+		c->attn |= ATTN_REFETCH; /* the run loop runs the next instruction alone */
+	}
 	if (!(c->cr0 & CR0_PE)) {
 		cpu_load_seg_real(c, seg, sel);
 		return;

@@ -205,11 +205,15 @@ void op_scas(struct cpu *c, const struct insn *i)
 void op_ins(struct cpu *c, const struct insn *i)
 {
 	cpu_io_check(c, (uint16_t)c->gpr[RDX], i->osz);
+	if (c->vmx.guest)
+		vmx_intercept_io(c, i, (uint16_t)c->gpr[RDX], i->osz, true, true, (i->flags & (IF_REP | IF_REPNE)) != 0);
 	str_run(c, i, STR_INS);
 }
 
 void op_outs(struct cpu *c, const struct insn *i)
 {
 	cpu_io_check(c, (uint16_t)c->gpr[RDX], i->osz);
+	if (c->vmx.guest)
+		vmx_intercept_io(c, i, (uint16_t)c->gpr[RDX], i->osz, false, true, (i->flags & (IF_REP | IF_REPNE)) != 0);
 	str_run(c, i, STR_OUTS);
 }

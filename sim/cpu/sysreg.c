@@ -42,6 +42,16 @@ static const char *load_pdptes(struct cpu *c, uint64_t cr3, uint64_t out[4])
 	return NULL;
 }
 
+const char *cpu_load_pdptes(struct cpu *c, uint64_t cr3)
+{
+	uint64_t pd[4];
+	const char *why = load_pdptes(c, cr3, pd);
+	if (!why)
+		for (int k = 0; k < 4; k++)
+			c->pdpte[k] = pd[k];
+	return why;
+}
+
 static bool pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer)
 {
 	return (cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(efer & EFER_LMA);
@@ -58,6 +68,18 @@ const char *cpu_write_cr0(struct cpu *c, uint64_t v)
 	if (v & ~(uint64_t)(CR0_WRITABLE | CR0_ET))
 		return "MOV to CR0 sets a reserved bit (SDM Vol. 3A, 2.5)";
 	v |= CR0_ET;
+	/* In VMX operation CR0 must keep the bits IA32_VMX_CR0_FIXED0/1 fix
+	 * (SDM Vol. 3C, 24.8 "Restrictions on VMX Operation"). */
+	uint64_t f0 = 0, f1 = ~0ull;
+	if (c->vmx.on) {
+		vmx_cap_msr(IA32_VMX_CR0_FIXED0, &f0);
+		vmx_cap_msr(IA32_VMX_CR0_FIXED1, &f1);
+		/* An unrestricted guest may clear PE and PG (SDM Vol. 3C, 26.3). */
+		if (c->vmx.guest && (c->vmx.proc2 & SEC_UNRESTRICTED_GUEST))
+			f0 &= ~(CR0_PE | CR0_PG);
+	}
+	if ((v & f0) != f0 || (v & ~f1 & 0xffffffffull))
+		return "MOV to CR0 in VMX operation would change a bit fixed by IA32_VMX_CR0_FIXED0/FIXED1 (PE, NE, PG must stay 1) (SDM Vol. 3C, 24.8)";
 	if ((v & CR0_PG) && !(v & CR0_PE))
 		return "MOV to CR0 with PG=1 and PE=0 (SDM Vol. 2A, MOV CR)";
 	if ((v & CR0_NW) && !(v & CR0_CD))
@@ -142,6 +164,8 @@ const char *cpu_write_cr4(struct cpu *c, uint64_t v)
 	if (v & ~(uint64_t)CR4_IMPLEMENTED)
 		return "MOV to CR4 sets a bit vtsim does not implement (reserved; CPUID says which exist) (SDM Vol. 3A, 2.5)";
 	uint64_t changed = v ^ c->cr4;
+	if (c->vmx.on && !(v & CR4_VMXE))
+		return "MOV to CR4 clearing CR4.VMXE in VMX operation (SDM Vol. 3C, 24.8)";
 	if (c->efer & EFER_LMA) {
 		if (!(v & CR4_PAE))
 			return "clearing CR4.PAE in IA-32e mode (SDM Vol. 2A, MOV CR)";
@@ -172,6 +196,10 @@ const char *cpu_write_cr4(struct cpu *c, uint64_t v)
 
 static uint64_t cr8_get(struct cpu *c)
 {
+	/* With "use TPR shadow" a guest reads VTPR[7:4] from the virtual-APIC
+	 * page (SDM Vol. 3C, 30.3 "Virtualizing CR8-Based TPR Accesses"). */
+	if (c->vmx.guest && (c->vmx.proc & CPU_TPR_SHADOW))
+		return vmx_vtpr(c) >> 4;
 	return c->plat.tpr_get ? c->plat.tpr_get(c->plat.opaque) & 0xf : 0;
 }
 
@@ -185,13 +213,43 @@ void op_mov_cr(struct cpu *c, const struct insn *i)
 	if (n != 0 && n != 2 && n != 3 && n != 4 && !(n == 8 && c->long64))
 		cpu_raise_ud(c, "MOV CR with a control register that does not exist (SDM Vol. 2A, MOV CR)");
 	need_cpl0(c, "MOV CR at CPL > 0 (SDM Vol. 2A, MOV CR)");
+	/* Exit qualification for control-register accesses (SDM Vol. 3C,
+	 * Table 28-3): CR number in 3:0, access type in 5:4, the GPR in 11:8. */
+	uint64_t qual = n | (to_cr ? 0 : 1u << 4) | ((uint64_t)((to_cr ? i->op[1].reg : i->op[0].reg) & 15) << 8);
 	if (!to_cr) {
+		if (c->vmx.guest && n == 3)
+			vmx_intercept(c, i, VXC_MOV_FROM_CR3, qual, 0);
+		if (c->vmx.guest && n == 8)
+			vmx_intercept(c, i, VXC_MOV_FROM_CR8, qual, 0);
 		uint64_t v = n == 0 ? c->cr0 : n == 2 ? c->cr2 : n == 3 ? c->cr3 : n == 4 ? c->cr4 : cr8_get(c);
+		/* A guest reads host-owned CR0/CR4 bits from the read shadow
+		 * (SDM Vol. 3C, 26.3 "Changes to Instruction Behavior"). */
+		if (c->vmx.guest && (n == 0 || n == 4))
+			v = vmx_cr_read_shadowed(c, n, v);
 		reg_put(c, i->op[0].reg, size, v);
 		return;
 	}
 	uint64_t v = reg_get(c, i->op[1].reg, size);
 	const char *why = NULL;
+	if (c->vmx.guest) {
+		switch (n) {
+		case 0:
+			vmx_intercept_cr_write(c, i, 0, v, VXC_MOV_TO_CR0, qual);
+			/* No exit: the host-owned bits keep their values (26.3). */
+			v = (v & ~c->vmx.cr0_mask) | (c->cr0 & c->vmx.cr0_mask);
+			break;
+		case 3:
+			vmx_intercept_cr3_write(c, i, v, qual);
+			break;
+		case 4:
+			vmx_intercept_cr_write(c, i, 4, v, VXC_MOV_TO_CR4, qual);
+			v = (v & ~c->vmx.cr4_mask) | (c->cr4 & c->vmx.cr4_mask);
+			break;
+		case 8:
+			vmx_intercept(c, i, VXC_MOV_TO_CR8, qual, 0);
+			break;
+		}
+	}
 	switch (n) {
 	case 0: why = cpu_write_cr0(c, v); break;
 	case 2: c->cr2 = v; break;
@@ -200,6 +258,8 @@ void op_mov_cr(struct cpu *c, const struct insn *i)
 	default:
 		if (v >> 4)
 			why = "MOV to CR8 sets bits 63:4 (SDM Vol. 2A, MOV CR)";
+		else if (c->vmx.guest && (c->vmx.proc & CPU_TPR_SHADOW))
+			vmx_set_vtpr(c, (uint8_t)(v << 4));
 		else if (c->plat.tpr_set)
 			c->plat.tpr_set(c->plat.opaque, (uint8_t)v);
 		cpu_poke(c);
@@ -228,6 +288,12 @@ void op_mov_dr(struct cpu *c, const struct insn *i)
 		n += 2;
 	}
 	need_cpl0(c, "MOV DR at CPL > 0 (SDM Vol. 2A, MOV DR)");
+	/* Exit qualification for MOV DR (SDM Vol. 3C, Table 28-4): DR number
+	 * in 2:0, direction in bit 4 (1 = MOV from DR), the GPR in 11:8. */
+	if (c->vmx.guest)
+		vmx_intercept(c, i, VXC_MOV_DR,
+			      (to_dr ? i->op[0].reg : i->op[1].reg) | (to_dr ? 0 : 1u << 4) |
+				      ((uint64_t)((to_dr ? i->op[1].reg : i->op[0].reg) & 15) << 8), 0);
 	if (!to_dr) {
 		uint64_t v = c->dr[n];
 		if (n == 6)
@@ -251,6 +317,11 @@ void op_clts(struct cpu *c, const struct insn *i)
 {
 	(void)i;
 	need_cpl0(c, "CLTS at CPL > 0 (SDM Vol. 2A, CLTS)");
+	if (c->vmx.guest) {
+		vmx_intercept_cr_write(c, i, 0, c->cr0 & ~CR0_TS, VXC_CLTS, 2u << 4);
+		if (c->vmx.cr0_mask & CR0_TS)
+			return; /* host-owned TS is not cleared (SDM Vol. 3C, 26.3) */
+	}
 	c->cr0 &= ~CR0_TS;
 }
 
@@ -258,7 +329,14 @@ void op_clts(struct cpu *c, const struct insn *i)
 void op_lmsw(struct cpu *c, const struct insn *i)
 {
 	need_cpl0(c, "LMSW at CPL > 0 (SDM Vol. 2A, LMSW)");
-	uint64_t src = opnd_read(c, i, 0) & 0xf;
+	uint64_t raw = opnd_read(c, i, 0) & 0xffff, src = raw & 0xf;
+	if (c->vmx.guest) {
+		/* Qualification: access type 3, operand type in bit 6, the
+		 * source data in 31:16 (Table 28-3). */
+		uint64_t qual = (3u << 4) | (i->op[0].kind == OPK_MEM ? 1u << 6 : 0) | (raw << 16);
+		vmx_intercept_cr_write(c, i, 0, src, VXC_LMSW, qual);
+		src = (src & ~c->vmx.cr0_mask) | (c->cr0 & c->vmx.cr0_mask & 0xf);
+	}
 	uint64_t v = (c->cr0 & ~0xeull) | (src & 0xe) | ((c->cr0 | src) & CR0_PE);
 	const char *why = cpu_write_cr0(c, v);
 	if (why)
@@ -279,10 +357,11 @@ void cpu_umip_check(struct cpu *c, const char *insn)
 void op_smsw(struct cpu *c, const struct insn *i)
 {
 	cpu_umip_check(c, "SMSW");
+	uint64_t cr0 = vmx_cr_read_shadowed(c, 0, c->cr0);
 	if (i->op[0].kind == OPK_REG)
-		reg_put(c, i->op[0].reg, i->op[0].size, c->cr0);
+		reg_put(c, i->op[0].reg, i->op[0].size, cr0);
 	else
-		mem_write(c, i->seg, ea_of(c, i), 2, c->cr0 & 0xffff);
+		mem_write(c, i->seg, ea_of(c, i), 2, cr0 & 0xffff);
 }
 
 /* INVLPG: the linear address is computed, not accessed; no fault for a
@@ -298,16 +377,20 @@ void op_invlpg(struct cpu *c, const struct insn *i)
 	} else {
 		la = (c->seg[i->seg].base + ea) & 0xffffffffull;
 	}
+	if (c->vmx.guest)
+		vmx_intercept(c, i, VXC_INVLPG, la, 0);
 	/* The page's entries, global ones too, and the paging-structure
 	 * caches of the current PCID (SDM Vol. 3A, 4.10.4.1). */
 	cpu_tlb_invalidate(c, TLBI_ADDR, la, cpu_pcid(c));
 }
 
-/* WBINVD / INVD: vtsim models no caches, so only the privilege check remains. */
+/* WBINVD (sub 0) / INVD (sub 1): vtsim models no caches, so only the
+ * privilege check and the VM exits remain. */
 void op_wbinvd(struct cpu *c, const struct insn *i)
 {
-	(void)i;
 	need_cpl0(c, "WBINVD/INVD at CPL > 0 (SDM Vol. 2B, WBINVD)");
+	if (c->vmx.guest)
+		vmx_intercept(c, i, i->sub ? VXC_INVD : VXC_WBINVD, 0, 0);
 }
 
 /* RDTSC: the modelled cycles plus the TSC offset; CR4.TSD restricts it to
@@ -316,6 +399,12 @@ void op_rdtsc(struct cpu *c, const struct insn *i)
 {
 	if ((c->cr4 & CR4_TSD) && c->cpl > 0)
 		cpu_raise_gp0(c, "RDTSC at CPL > 0 with CR4.TSD=1 (SDM Vol. 2B, RDTSC)");
+	if (c->vmx.guest) {
+		/* RDTSCP needs "enable RDTSCP" in non-root operation (26.3). */
+		if (i->sub && !(c->vmx.proc2 & SEC_ENABLE_RDTSCP))
+			cpu_raise_ud(c, "RDTSCP in VMX non-root operation with \"enable RDTSCP\" = 0 (SDM Vol. 3C, 26.3)");
+		vmx_intercept(c, i, i->sub ? VXC_RDTSCP : VXC_RDTSC, 0, 0);
+	}
 	/* The instructions before this one in its block are counted only
 	 * when the block ends; add their cycles so the TSC is exact. */
 	uint64_t tsc = c->cycles + c->tsc_offset + cpu_block_cycles_so_far(c, i);
@@ -330,6 +419,8 @@ void op_rdmsr(struct cpu *c, const struct insn *i)
 	(void)i;
 	need_cpl0(c, "RDMSR at CPL > 0 (SDM Vol. 2B, RDMSR)");
 	uint32_t msr = (uint32_t)c->gpr[RCX];
+	if (c->vmx.guest)
+		vmx_intercept_msr(c, i, msr, false);
 	uint64_t v;
 	if (msr == 0x10) { /* IA32_TSC, exact inside a block as for RDTSC */
 		v = c->cycles + c->tsc_offset + cpu_block_cycles_so_far(c, i);
@@ -346,6 +437,8 @@ void op_wrmsr(struct cpu *c, const struct insn *i)
 	(void)i;
 	need_cpl0(c, "WRMSR at CPL > 0 (SDM Vol. 2B, WRMSR)");
 	uint32_t msr = (uint32_t)c->gpr[RCX];
+	if (c->vmx.guest)
+		vmx_intercept_msr(c, i, msr, true);
 	uint64_t v = (c->gpr[RDX] << 32) | (uint32_t)c->gpr[RAX];
 	if (msr == 0x10)
 		v -= cpu_block_cycles_so_far(c, i);
@@ -365,7 +458,10 @@ void op_wrmsr(struct cpu *c, const struct insn *i)
  * so every counter index is invalid: #GP(0) (SDM Vol. 2B, RDPMC). */
 void op_rdpmc(struct cpu *c, const struct insn *i)
 {
-	(void)i;
+	if (c->cpl > 0 && !(c->cr4 & CR4_PCE))
+		cpu_raise_gp0(c, "RDPMC at CPL > 0 with CR4.PCE=0 (SDM Vol. 2B, RDPMC)");
+	if (c->vmx.guest)
+		vmx_intercept(c, i, VXC_RDPMC, 0, 0);
 	cpu_raise_gp0(c, "RDPMC: vtsim implements no performance-monitoring counters (SDM Vol. 2B, RDPMC)");
 }
 
@@ -378,8 +474,12 @@ void op_rdpmc(struct cpu *c, const struct insn *i)
  */
 void op_invpcid(struct cpu *c, const struct insn *i)
 {
+	if (c->vmx.guest && !(c->vmx.proc2 & SEC_ENABLE_INVPCID))
+		cpu_raise_ud(c, "INVPCID in VMX non-root operation with \"enable INVPCID\" = 0 (SDM Vol. 3C, 26.3)");
 	if (c->cpl != 0)
 		cpu_raise_gp0(c, "INVPCID at CPL > 0 (SDM Vol. 2A, INVPCID)");
+	if (c->vmx.guest)
+		vmx_intercept(c, i, VXC_INVPCID, (uint64_t)i->disp, vmx_insn_info_mem(c, i, i->op[0].reg & 15));
 	uint64_t type = reg_get(c, i->op[0].reg, c->long64 ? 8 : 4);
 	uint64_t ea = ea_of(c, i);
 	uint64_t lo = mem_read(c, i->seg, ea, 8);

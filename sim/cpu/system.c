@@ -16,8 +16,9 @@ static void need_cpl0(struct cpu *c, const char *why)
 /* HLT: the CPU waits for an interrupt; RIP already points past it. */
 void op_hlt(struct cpu *c, const struct insn *i)
 {
-	(void)i;
 	need_cpl0(c, "HLT at CPL > 0 (SDM Vol. 2A, HLT)");
+	if (c->vmx.guest)
+		vmx_intercept(c, i, VXC_HLT, 0, 0);
 	c->halted = true;
 	c->attn |= ATTN_REFETCH; /* back to the run loop, which waits */
 }
@@ -51,12 +52,17 @@ void cpu_io_check(struct cpu *c, uint16_t port, unsigned size)
 		cpu_raise_gp0(c, c->why);
 	}
 	uint32_t base = (uint32_t)sys_read(c, tr->base + 0x66, 2);
-	uint32_t first = base + port / 8, last = base + (port + size - 1) / 8;
-	if (last > tr->limit) {
-		snprintf(c->why, sizeof c->why, "port 0x%x with CPL > IOPL: beyond the I/O permission bit map (SDM Vol. 1, 19.5.2)", port);
+	/* The processor always reads two bytes of the map, so the byte after
+	 * the port's byte must be within the TSS limit too (the reason for the
+	 * map's trailing FFH byte; SDM Vol. 1, 19.5.2). */
+	uint32_t first = base + port / 8;
+	if (first + 1 > tr->limit) {
+		snprintf(c->why, sizeof c->why,
+			 "port 0x%x with CPL > IOPL: the two bytes of the I/O permission bit map read for it end beyond the TSS limit (SDM Vol. 1, 19.5.2)",
+			 port);
 		cpu_raise_gp0(c, c->why);
 	}
-	uint32_t bits = (uint32_t)sys_read(c, tr->base + first, last > first ? 2 : 1);
+	uint32_t bits = (uint32_t)sys_read(c, tr->base + first, 2);
 	uint32_t mask = ((1u << size) - 1) << (port & 7);
 	if (bits & mask) {
 		snprintf(c->why, sizeof c->why, "port 0x%x with CPL > IOPL and its I/O permission bit set (SDM Vol. 1, 19.5.2)", port);
@@ -76,8 +82,11 @@ void op_sti(struct cpu *c, const struct insn *i)
 	(void)i;
 	need_iopl(c, "STI with CPL > IOPL (SDM Vol. 2B, STI)");
 	/* Setting IF delays interrupts by one instruction (Vol. 2B, STI). */
-	if (!(c->rflags & FL_IF))
-		c->int_shadow = true;
+	if (!(c->rflags & FL_IF)) {
+		c->int_shadow = c->shadow_set = true;
+		c->mov_ss_shadow = false;
+		c->attn |= ATTN_REFETCH; /* the run loop runs the next instruction alone */
+	}
 	c->rflags |= FL_IF;
 }
 
@@ -98,6 +107,8 @@ void op_in(struct cpu *c, const struct insn *i)
 	unsigned size = i->op[0].size;
 	uint16_t port = i->op[1].kind == OPK_IMM ? (uint16_t)(i->imm & 0xff) : (uint16_t)c->gpr[RDX];
 	cpu_io_check(c, port, size);
+	if (c->vmx.guest)
+		vmx_intercept_io(c, i, port, size, true, false, false);
 	uint32_t v = pio_in(c->pio, port, size);
 	cpu_io_event(c, port, size, false, v);
 	reg_put(c, RAX, size, v);
@@ -108,6 +119,8 @@ void op_out(struct cpu *c, const struct insn *i)
 	unsigned size = i->op[1].size;
 	uint16_t port = i->op[0].kind == OPK_IMM ? (uint16_t)(i->imm & 0xff) : (uint16_t)c->gpr[RDX];
 	cpu_io_check(c, port, size);
+	if (c->vmx.guest)
+		vmx_intercept_io(c, i, port, size, false, false, false);
 	uint32_t v = (uint32_t)reg_get(c, RAX, size);
 	cpu_io_event(c, port, size, true, v);
 	pio_out(c->pio, port, size, v);
@@ -127,9 +140,29 @@ void op_int(struct cpu *c, const struct insn *i)
 
 /* LGDT/LIDT m16&32 (m16&64 in 64-bit mode): limit, then base; with a
  * 16-bit operand size only 24 bits of base are loaded (SDM Vol. 2A, LGDT). */
+/* VM-exit instruction information for LGDT/LIDT/SGDT/SIDT (SDM Vol. 3C,
+ * 28.2.5, Table 28-15): operand size in bit 11, identity in 29:28. */
+static uint32_t desc_table_info(struct cpu *c, const struct insn *i, unsigned identity)
+{
+	return (vmx_insn_info_mem(c, i, 0) & 0x0fffffffu) | (i->osz == 2 ? 0 : 1u << 11) |
+	       ((uint32_t)identity << 28);
+}
+
+/* PAUSE: a NOP, except that it can exit in VMX non-root operation. */
+void op_pause(struct cpu *c, const struct insn *i)
+{
+	if (c->vmx.guest) {
+		vmx_intercept(c, i, VXC_PAUSE, 0, 0);
+		if ((c->vmx.proc2 & SEC_PAUSE_LOOP_EXITING) && c->cpl == 0)
+			vmx_pause_loop(c, i);
+	}
+}
+
 void op_lgdt(struct cpu *c, const struct insn *i)
 {
 	need_cpl0(c, "LGDT/LIDT at CPL > 0 (SDM Vol. 2A, LGDT/LIDT)");
+	if (c->vmx.guest)
+		vmx_intercept(c, i, i->sub ? VXC_LIDT : VXC_LGDT, (uint64_t)i->disp, desc_table_info(c, i, i->sub ? 3 : 2));
 	uint64_t ea = ea_of(c, i);
 	uint16_t limit = (uint16_t)mem_read(c, i->seg, ea, 2);
 	uint64_t base = c->long64 ? mem_read(c, i->seg, (ea + 2) & size_mask(i->asz), 8)
@@ -146,6 +179,8 @@ void op_lgdt(struct cpu *c, const struct insn *i)
 void op_sgdt(struct cpu *c, const struct insn *i)
 {
 	cpu_umip_check(c, i->sub ? "SIDT" : "SGDT");
+	if (c->vmx.guest)
+		vmx_intercept(c, i, i->sub ? VXC_SIDT : VXC_SGDT, (uint64_t)i->disp, desc_table_info(c, i, i->sub ? 1 : 0));
 	const struct descriptor_table *t = i->sub ? &c->idtr : &c->gdtr;
 	uint64_t ea = ea_of(c, i);
 	unsigned bsize = c->long64 ? 8 : 4;

@@ -337,7 +337,9 @@ static bool is_destination(const struct lapic *l, uint32_t dest, bool logical)
 /*
  * Sending an IPI (11.6.1). With one processor only this APIC can be a
  * destination; fixed and lowest-priority IPIs to it set IRR like any
- * other interrupt. INIT, SIPI, SMI and NMI IPIs are not modelled.
+ * other interrupt, an NMI IPI (delivery mode 100B) raises the NMI
+ * request (the vector is ignored). INIT, SIPI and SMI IPIs are not
+ * modelled.
  */
 static void send_ipi(struct lapic *l)
 {
@@ -349,6 +351,13 @@ static void send_ipi(struct lapic *l)
 		break;
 	case 3: self = false; break;
 	default: self = true; break;
+	}
+	if (ICR_DM(lo) == 4) {
+		if (self) {
+			l->nmi = true;
+			l->notify(l->opaque);
+		}
+		return;
 	}
 	if (ICR_DM(lo) > 1)
 		return;
@@ -489,6 +498,7 @@ static void clear_state(struct lapic *l)
 		l->irr[i] = l->isr[i] = l->tmr[i] = 0;
 	l->esr = l->esr_pending = 0;
 	l->icr_lo = l->icr_hi = 0;
+	l->nmi = false;
 	for (int i = 0; i < LVT_COUNT; i++)
 		l->lvt[i] = LVT_MASKED;
 	l->initial_count = 0;

@@ -73,6 +73,7 @@ struct lapic {
 	const uint64_t *now;          /* the CPU's cycle count */
 	int timer;                    /* its clock timer */
 	uint64_t bus_hz;              /* the timer's input clock */
+	bool nmi;                     /* an NMI was sent to this processor and not yet taken */
 	void (*notify)(void *opaque); /* an interrupt may have become deliverable */
 	void *opaque;                 /* passed to notify */
 };

@@ -38,12 +38,30 @@ struct tlb_entry {
  * hardware's DTLB and ITLB are separate: code and data pages that happen
  * to share an index would otherwise evict each other on every block.
  */
+/* Entries filled since the last flush that a flush clears one by one;
+ * beyond this many it clears the whole cache. VM entries and exits flush
+ * often, and a guest's round trip touches only a few pages. */
+#define TLB_TRACK 64
+
 struct tlb {
 	struct tlb_entry e[2][TLB_ENTRIES]; /* data: [0] supervisor, [1] user (CPL 3) accesses */
-	struct tlb_entry x[2][TLB_ENTRIES]; /* instruction fetch, same split */
+	struct tlb_entry x[2][TLB_ENTRIES]; /* instruction fetch, same split (follows e) */
+	uint16_t filled[TLB_TRACK];         /* entries filled since the flush, as indexes from e[0][0] */
+	unsigned nfilled;                   /* how many; TLB_TRACK + 1: too many to list */
 };
 
 void tlb_flush(struct tlb *t);
+
+/* An empty entry is about to be filled: remember it for tlb_flush(). */
+static inline void tlb_note_fill(struct tlb *t, const struct tlb_entry *e)
+{
+	if (e->tag_r != TLB_EMPTY || e->tag_w != TLB_EMPTY || e->tag_x != TLB_EMPTY)
+		return;
+	if (t->nfilled < TLB_TRACK)
+		t->filled[t->nfilled] = (uint16_t)(e - &t->e[0][0]);
+	if (t->nfilled <= TLB_TRACK)
+		t->nfilled++;
+}
 /* Drop write permission for entries mapping physical page pa (code was decoded there). */
 void tlb_protect_code(struct tlb *t, uint64_t pa);
 

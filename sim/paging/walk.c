@@ -1,5 +1,8 @@
-/* walk.c - the page walk for 32-bit, PAE, 4-level and 5-level paging. */
+/* walk.c - the page walk for 32-bit, PAE, 4-level and 5-level paging, alone or under EPT. */
 #include "walk.h"
+
+#include <stddef.h>
+#include <string.h>
 
 /*
  * A paging-structure entry in PAE, 4-level and 5-level paging
@@ -46,6 +49,7 @@ const char *pg_mode_name(enum paging_mode m)
 static bool fail(struct walk *w, uint32_t pfec, const char *why)
 {
 	w->fault = true;
+	w->fault_kind = WALK_PF;
 	w->pfec = pfec;
 	w->why = why;
 	return false;
@@ -54,8 +58,107 @@ static bool fail(struct walk *w, uint32_t pfec, const char *why)
 static uint64_t read_entry(struct physmem *pm, struct walk *w, int level, uint64_t pa, unsigned size)
 {
 	uint64_t e = phys_read(pm, pa, size);
-	w->refs[w->nrefs++] = (struct walk_ref){ (uint8_t)level, pa, e };
+	w->refs[w->nrefs++] = (struct walk_ref){ .level = (uint8_t)level, .stage = WALK_GUEST,
+						 .ept_rwx = 7, .pa = pa, .gpa = pa, .entry = e };
 	return e;
+}
+
+/* An EPT fault ends the walk: which one, on which address, for which reference. */
+static bool fail_ept(struct walk *w, const struct ept_result *r, bool final)
+{
+	w->fault = true;
+	w->fault_kind = r->fault == EPT_MISCONFIG ? WALK_EPT_MISCONFIG : WALK_EPT_VIOLATION;
+	w->ept_final = final;
+	w->gpa = r->gpa;
+	w->ept_qual = r->fault == EPT_VIOLATION ? r->qual : 0;
+	w->why = r->why;
+	return false;
+}
+
+/*
+ * The EPT half of the 2-D walk: translate one guest-physical address, the
+ * address of a guest paging-structure entry (for_level = its level) or the
+ * final one (for_level = 0). The guest-physical TLB is tried first (SDM
+ * Vol. 3C, 29.4.1): a hit whose rights allow the access makes no
+ * reference. Otherwise the EPT walk's references join w->refs.
+ */
+static bool ept_stage(struct physmem *pm, const struct walk_ctx *ctx, struct walk *w, uint64_t gpa,
+		      uint32_t access, int for_level, bool set_ad, uint64_t *hpa, uint8_t *rwx)
+{
+	const struct ept_ctx *x = ctx->ept;
+	uint64_t ep4ta = eptp_ep4ta(x->eptp);
+	bool write = access & EPT_QUAL_WRITE;
+	if (x->gtlb) {
+		struct gpa_tlb_entry *g = gtlb_lookup(x->gtlb, gpa, ep4ta);
+		uint8_t need = (uint8_t)(access & EPT_QUAL_ACCESS_MASK); /* read/write/fetch and R/W/X share bits 0-2 */
+		if (g && (g->rwx & need) == need && (!write || g->dirty)) {
+			*hpa = g->hpa | (gpa & ((1ull << g->size_log2) - 1));
+			*rwx = g->rwx;
+			w->gtlb_hits++;
+			if (for_level == 0) {
+				w->ept_dirty = g->dirty;
+				w->ept_page_size = 1ull << g->size_log2;
+			}
+			return true;
+		}
+		if (g)
+			g->valid = false; /* walk again: for the fault, or to set D */
+	}
+	struct ept_result r;
+	bool ok = ept_walk(pm, x->eptp, gpa, access, set_ad, &r);
+	for (int i = 0; i < r.nrefs; i++)
+		w->refs[w->nrefs++] = (struct walk_ref){
+			.level = r.refs[i].level, .stage = WALK_EPT, .for_level = (uint8_t)for_level,
+			.ept_rwx = 7, .pa = r.refs[i].pa, .gpa = gpa, .entry = r.refs[i].entry,
+		};
+	if (!ok)
+		return fail_ept(w, &r, for_level == 0);
+	*hpa = r.hpa;
+	*rwx = r.rwx;
+	if (for_level == 0) {
+		w->ept_dirty = r.dirty;
+		w->ept_page_size = r.page_size;
+	}
+	if (x->gtlb) {
+		unsigned lg = (unsigned)__builtin_ctzll(r.page_size);
+		struct gpa_tlb_entry n = {
+			.gpa = gpa & ~(r.page_size - 1), .hpa = r.hpa & ~(r.page_size - 1), .ep4ta = ep4ta,
+			.size_log2 = (uint8_t)lg, .rwx = r.rwx, .dirty = r.dirty,
+		};
+		gtlb_insert(x->gtlb, &n);
+	}
+	return true;
+}
+
+/*
+ * Read a guest paging-structure entry at guest-physical address gpa: EPT
+ * first. The processor's reads of guest paging structures are data reads
+ * for EPT, or writes (qualification bits 0 and 1) when EPTP bit 6 enables
+ * EPT accessed and dirty flags (SDM Vol. 3C, 29.3.3.2 and 29.3.5).
+ */
+static bool read_entry_ept(struct physmem *pm, const struct walk_ctx *ctx, struct walk *w, int level,
+			   uint64_t gpa, unsigned size, bool set_ad, uint64_t *e)
+{
+	uint32_t access = EPT_QUAL_READ | EPT_QUAL_GLA_VALID |
+			  (eptp_ad(ctx->ept->eptp) ? EPT_QUAL_WRITE : 0);
+	uint64_t hpa;
+	uint8_t rwx;
+	if (!ept_stage(pm, ctx, w, gpa, access, level, set_ad, &hpa, &rwx))
+		return false;
+	*e = phys_read(pm, hpa, size);
+	w->refs[w->nrefs++] = (struct walk_ref){ .level = (uint8_t)level, .stage = WALK_GUEST,
+						 .ept_rwx = rwx, .pa = hpa, .gpa = gpa, .entry = *e };
+	return true;
+}
+
+/* One guest paging-structure entry, from memory, through EPT when it is on. */
+static bool guest_entry(struct physmem *pm, const struct walk_ctx *ctx, struct walk *w, int level,
+			uint64_t pa, unsigned size, bool set_ad, uint64_t *e)
+{
+	if (ctx->ept)
+		return read_entry_ept(pm, ctx, w, level, pa, size, set_ad, e);
+	*e = read_entry(pm, w, level, pa, size);
+	return true;
 }
 
 /* Permission checks on the combined rights (SDM Vol. 3A, 4.6 "Access Rights"). */
@@ -95,26 +198,62 @@ bool pg_rights_ok(const struct walk_ctx *ctx, enum access acc, bool user, bool w
 	return check_rights(ctx, acc, &w, 0);
 }
 
+/* The value a guest entry has after the walk sets its A flag, and D in the leaf on a write (SDM Vol. 3A, 4.8). */
+static uint64_t ad_value(const struct walk_ref *r, bool leaf, enum access acc, enum paging_mode mode)
+{
+	if (mode == PG_PAE && r->level == 3)
+		return r->entry; /* PAE PDPTEs have no accessed flag (SDM Vol. 3A, 4.4.1) */
+	return r->entry | PTE_A | (leaf && acc == ACC_WRITE ? PTE_D : 0);
+}
+
 /* Set A in every entry read and D in the leaf for writes (SDM Vol. 3A, 4.8). */
-static void update_ad(struct physmem *pm, struct walk *w, enum access acc, enum paging_mode mode)
+static void update_ad(struct physmem *pm, struct walk *w, int leaf, enum access acc,
+		      enum paging_mode mode)
 {
 	unsigned esize = mode == PG_32BIT ? 4 : 8;
-	for (int i = 0; i < w->nrefs; i++) {
+	for (int i = 0; i <= leaf; i++) {
 		struct walk_ref *r = &w->refs[i];
-		if (mode == PG_PAE && r->level == 3)
-			continue; /* PAE PDPTEs have no accessed flag (SDM Vol. 3A, 4.4.1) */
-		uint64_t e = r->entry | PTE_A;
-		if (i == w->nrefs - 1 && acc == ACC_WRITE)
-			e |= PTE_D;
+		if (r->stage != WALK_GUEST || r->pa == PDPTE_REGISTER)
+			continue;
+		uint64_t e = ad_value(r, i == leaf, acc, mode);
 		if (e != r->entry)
 			phys_write(pm, r->pa, esize, e);
 	}
 }
 
-static bool walk_32bit(struct physmem *pm, const struct walk_ctx *ctx, uint64_t la,
-		       enum access acc, struct walk *w, uint32_t pfec)
+/*
+ * Without EPT A/D the guest tables were read as data reads; setting a
+ * guest A or D flag is a write to a guest-physical address, which EPT must
+ * permit (SDM Vol. 3C, 29.3.3.2: "writes by the processor to guest paging
+ * structures to update accessed and dirty flags are data writes"). With
+ * EPT A/D the reads were already checked as writes.
+ */
+static bool ad_writes_allowed(struct walk *w, int leaf, enum access acc, enum paging_mode mode)
 {
-	uint32_t pde = (uint32_t)read_entry(pm, w, 2, (ctx->cr3 & 0xfffff000u) + ((la >> 22) & 0x3ff) * 4, 4);
+	for (int i = 0; i <= leaf; i++) {
+		const struct walk_ref *r = &w->refs[i];
+		if (r->stage != WALK_GUEST || r->pa == PDPTE_REGISTER || (r->ept_rwx & EPTE_W))
+			continue;
+		if (ad_value(r, i == leaf, acc, mode) == r->entry)
+			continue;
+		w->fault = true;
+		w->fault_kind = WALK_EPT_VIOLATION;
+		w->ept_final = false;
+		w->gpa = r->gpa;
+		w->ept_qual = EPT_QUAL_WRITE | EPT_QUAL_GLA_VALID | ((uint32_t)r->ept_rwx << 3);
+		w->why = "EPT violation: setting an accessed/dirty flag in a guest paging-structure entry whose page EPT maps without write permission (SDM Vol. 3C, 29.3.3.2 \"EPT Violations\")";
+		return false;
+	}
+	return true;
+}
+
+static bool walk_32bit(struct physmem *pm, const struct walk_ctx *ctx, uint64_t la,
+		       enum access acc, struct walk *w, uint32_t pfec, bool set_ad)
+{
+	uint64_t v;
+	if (!guest_entry(pm, ctx, w, 2, (ctx->cr3 & 0xfffff000u) + ((la >> 22) & 0x3ff) * 4, 4, set_ad, &v))
+		return false;
+	uint32_t pde = (uint32_t)v;
 	if (!(pde & PTE_P))
 		return fail(w, pfec, "page-directory entry not present (SDM Vol. 3A, 4.3 \"32-Bit Paging\")");
 	w->writable = pde & PTE_RW;
@@ -127,7 +266,9 @@ static bool walk_32bit(struct physmem *pm, const struct walk_ctx *ctx, uint64_t 
 		w->pa = base | (la & 0x3fffff);
 		return check_rights(ctx, acc, w, pfec);
 	}
-	uint32_t pte = (uint32_t)read_entry(pm, w, 1, (pde & 0xfffff000u) + ((la >> 12) & 0x3ff) * 4, 4);
+	if (!guest_entry(pm, ctx, w, 1, (pde & 0xfffff000u) + ((la >> 12) & 0x3ff) * 4, 4, set_ad, &v))
+		return false;
+	uint32_t pte = (uint32_t)v;
 	if (!(pte & PTE_P))
 		return fail(w, pfec, "page-table entry not present (SDM Vol. 3A, 4.3 \"32-Bit Paging\")");
 	w->writable = w->writable && (pte & PTE_RW);
@@ -144,21 +285,27 @@ static bool walk_32bit(struct physmem *pm, const struct walk_ctx *ctx, uint64_t 
  * far, so a walk can skip the levels above it. vtsim fills them from
  * successful walks only (an entry that led to a fault is not cached).
  */
-static struct psc_entry *psc_find(struct psc *p, uint16_t pcid, int level, uint64_t la)
+struct psc_tag {
+	uint16_t pcid, vpid;     /* the context */
+	uint64_t eptag;          /* 0, or EP4TA | 1 for combined entries (tlbmodel.h) */
+};
+
+static struct psc_entry *psc_find(struct psc *p, const struct psc_tag *t, int level, uint64_t la)
 {
 	unsigned shift = 12 + 9 * (unsigned)(level - 1);
 	uint64_t key = la >> shift;
 	struct psc_entry *e = p->e[level - 2];
 	for (unsigned i = 0; i < p->size; i++)
-		if (e[i].valid && e[i].pcid == pcid && e[i].key == key)
+		if (e[i].valid && e[i].key == key && e[i].pcid == t->pcid && e[i].vpid == t->vpid &&
+		    e[i].eptag == t->eptag)
 			return &e[i];
 	return NULL;
 }
 
-static void psc_fill(struct psc *p, uint16_t pcid, int level, uint64_t la, uint64_t table,
+static void psc_fill(struct psc *p, const struct psc_tag *t, int level, uint64_t la, uint64_t table,
 		     const struct walk *w)
 {
-	if (!p->size || psc_find(p, pcid, level, la))
+	if (!p->size || psc_find(p, t, level, la))
 		return;
 	struct psc_entry *e = p->e[level - 2];
 	unsigned victim = 0;
@@ -172,17 +319,17 @@ static void psc_fill(struct psc *p, uint16_t pcid, int level, uint64_t la, uint6
 	}
 	e[victim] = (struct psc_entry){
 		.key = la >> (12 + 9 * (unsigned)(level - 1)), .table = table, .lru = ++p->tick,
-		.pcid = pcid, .valid = true, .user = w->user, .writable = w->writable, .nx = w->nx,
+		.eptag = t->eptag, .pcid = t->pcid, .vpid = t->vpid, .valid = true, .user = w->user, .writable = w->writable, .nx = w->nx,
 		.level = (uint8_t)level,
 	};
 }
 
 /* Start a walk from the deepest cached level that matches. */
-static void psc_start(const struct walk_ctx *ctx, uint64_t la, struct walk *w, int *level,
-		      uint64_t *table)
+static void psc_start(const struct walk_ctx *ctx, const struct psc_tag *t, uint64_t la,
+		      struct walk *w, int *level, uint64_t *table)
 {
 	for (int l = 2; l <= 4 && l < *level; l++) {
-		struct psc_entry *e = psc_find(ctx->psc, ctx->pcid, l, la);
+		struct psc_entry *e = psc_find(ctx->psc, t, l, la);
 		if (e) {
 			e->lru = ++ctx->psc->tick;
 			ctx->psc->hits++;
@@ -203,10 +350,14 @@ static void psc_start(const struct walk_ctx *ctx, uint64_t la, struct walk *w, i
  * loaded with CR3 (SDM Vol. 3A, 4.4.1 "PDPTE Registers") — no memory
  * reference — or, for the debugger's look without a CPU, from CR3[31:5].
  * PAE PDPTEs have no R/W, U/S or XD and their own reserved bits.
+ * Under EPT, the PDPTEs are read through EPT when there are no registers,
+ * and the cached table addresses are guest-physical.
  */
 static bool walk_64(struct physmem *pm, const struct walk_ctx *ctx, uint64_t la,
-		    enum access acc, struct walk *w, uint32_t pfec, enum paging_mode mode)
+		    enum access acc, struct walk *w, uint32_t pfec, enum paging_mode mode, bool set_ad)
 {
+	struct psc_tag tag = { ctx->pcid, ctx->vpid,
+			       ctx->ept ? tlb_eptag(true, eptp_ep4ta(ctx->ept->eptp)) : 0 };
 	bool nxe = ctx->efer & EFER_NXE_BIT;
 	uint64_t rsvd = RSVD_HIGH | (nxe ? 0 : PTE_XD);
 	int level = mode == PG_5LEVEL ? 5 : mode == PG_4LEVEL ? 4 : 3;
@@ -215,16 +366,18 @@ static bool walk_64(struct physmem *pm, const struct walk_ctx *ctx, uint64_t la,
 	w->writable = true;
 	w->user = true;
 	if (ctx->psc && mode != PG_PAE)
-		psc_start(ctx, la, w, &level, &table);
+		psc_start(ctx, &tag, la, w, &level, &table);
 	for (; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
 		uint64_t idx = mode == PG_PAE && level == 3 ? (la >> 30) & 3 : (la >> shift) & 511;
 		uint64_t e;
 		if (mode == PG_PAE && level == 3 && ctx->pdpte) {
 			e = ctx->pdpte[idx];
-			w->refs[w->nrefs++] = (struct walk_ref){ 3, PDPTE_REGISTER, e };
-		} else {
-			e = read_entry(pm, w, level, table + idx * 8, 8);
+			w->refs[w->nrefs++] = (struct walk_ref){ .level = 3, .stage = WALK_GUEST, .ept_rwx = 7,
+								 .pa = PDPTE_REGISTER, .gpa = PDPTE_REGISTER,
+								 .entry = e };
+		} else if (!guest_entry(pm, ctx, w, level, table + idx * 8, 8, set_ad, &e)) {
+			return false;
 		}
 		if (!(e & PTE_P))
 			return fail(w, pfec, level == 1 ? "page-table entry not present (SDM Vol. 3A, 4.5)"
@@ -263,32 +416,101 @@ static bool walk_64(struct physmem *pm, const struct walk_ctx *ctx, uint64_t la,
 		}
 		table = e & ADDR_MASK;
 		if (ctx->psc && level >= 2 && level <= 4 && mode != PG_PAE)
-			psc_fill(ctx->psc, ctx->pcid, level, la, table, w);
+			psc_fill(ctx->psc, &tag, level, la, table, w);
 	}
 	return fail(w, pfec, "walk ended without a leaf");
 }
 
+/*
+ * The last row of the 2-D walk: the guest's result w->pa is a
+ * guest-physical address; EPT makes it host-physical. An access to it is
+ * the access itself (qualification bits 0-2), to "the translation of a
+ * linear address" (bit 8; SDM Vol. 3C, 28.2.1, Table 28-7). paging_off:
+ * the guest-physical address is the linear address; the combined page is
+ * then the EPT page.
+ */
+static bool ept_final(struct physmem *pm, const struct walk_ctx *ctx, struct walk *w,
+		      enum access acc, bool set_ad, bool paging_off)
+{
+	static const uint32_t kind[] = { [ACC_READ] = EPT_QUAL_READ, [ACC_WRITE] = EPT_QUAL_WRITE,
+					 [ACC_EXEC] = EPT_QUAL_FETCH };
+	uint64_t hpa;
+	w->gpa = w->pa;
+	if (!ept_stage(pm, ctx, w, w->gpa, kind[acc] | EPT_QUAL_GLA_VALID | EPT_QUAL_FINAL, 0, set_ad,
+		       &hpa, &w->ept_rwx))
+		return false;
+	w->pa = hpa;
+	if (paging_off)
+		w->page_size = w->ept_page_size;
+	return true;
+}
+
+/*
+ * pg_walk: how a linear address becomes physical. Without EPT this is the
+ * guest's walk alone (walk_32bit, walk_64). With EPT (ctx->ept) it is the
+ * two-dimensional walk (SDM Vol. 3C, 29.3.2 "EPT Translation Mechanism"):
+ * CR3 and every table address in the guest's entries are guest-physical,
+ * so each guest entry is reached by an EPT walk first, and the guest's
+ * result, the final guest-physical address, takes one more. The order of
+ * the references (w->refs) for a 4-level guest under 4-level EPT with
+ * cold caches, 24 in all:
+ *
+ *                         EPT     EPT     EPT    EPT        guest
+ *   guest-physical        PML4E   PDPTE   PDE    PTE        entry
+ *   CR3[51:12]+8*idx4       1       2      3      4   --->    5  PML4E
+ *   PML4E[51:12]+8*idx3     6       7      8      9   --->   10  PDPTE
+ *   PDPTE[51:12]+8*idx2    11      12     13     14   --->   15  PDE
+ *   PDE[51:12]+8*idx1      16      17     18     19   --->   20  PTE
+ *   PTE[51:12]+offset      21      22     23     24   --->   host-physical address
+ *
+ * An EPT reference has stage WALK_EPT and for_level = the guest level of
+ * the entry it locates (0 for the final address). A guest-physical TLB hit
+ * removes a row's four EPT references; a paging-structure-cache hit
+ * removes whole rows above the cached level. A failure says which stage:
+ * guest #PF (a row's guest entry), an EPT violation or misconfiguration
+ * on a guest table (a row's EPT part), or on the final address (the last
+ * row). Guest A/D flags are set once the guest part succeeds, before the
+ * final address is translated, as the processor sets them while walking.
+ * With CR0.PG = 0 only the last row remains: the linear address is the
+ * guest-physical address (unrestricted guest; 29.3.1).
+ */
 bool pg_walk(struct physmem *pm, const struct walk_ctx *ctx, uint64_t la,
 	     enum access acc, bool set_ad, struct walk *w)
 {
 	enum paging_mode mode = pg_mode(ctx);
-	*w = (struct walk){ .page_size = 4096, .writable = true, .user = true };
+	/* The record's header only: refs[] is filled up to nrefs. */
+	memset(w, 0, offsetof(struct walk, refs));
+	w->page_size = 4096;
+	w->writable = true;
+	w->user = true;
+	w->ept = ctx->ept != NULL;
 	if (mode == PG_NONE) {
 		w->pa = la & 0xffffffffull;
+		if (ctx->ept)
+			return ept_final(pm, ctx, w, acc, set_ad, true);
 		return true;
 	}
 	uint32_t pfec = (acc == ACC_WRITE ? PFEC_W : 0) | (ctx->user ? PFEC_U : 0);
 	if (acc == ACC_EXEC && ((ctx->cr4 & (1ull << 20)) ||
 				(mode != PG_32BIT && (ctx->efer & EFER_NXE_BIT))))
 		pfec |= PFEC_I;
-	bool ok = mode == PG_32BIT ? walk_32bit(pm, ctx, la, acc, w, pfec)
-				   : walk_64(pm, ctx, la, acc, w, pfec, mode);
-	if (ok && w->nrefs > 0) {
-		uint64_t leaf = w->refs[w->nrefs - 1].entry;
-		w->global = (leaf & PTE_G) && (ctx->cr4 & (1ull << 7));
-		w->dirty = (leaf & PTE_D) || (set_ad && acc == ACC_WRITE);
+	bool ok = mode == PG_32BIT ? walk_32bit(pm, ctx, la, acc, w, pfec, set_ad)
+				   : walk_64(pm, ctx, la, acc, w, pfec, mode, set_ad);
+	if (!ok)
+		return false;
+	int leaf = w->nrefs - 1;
+	while (leaf >= 0 && w->refs[leaf].stage != WALK_GUEST)
+		leaf--;
+	if (leaf >= 0) {
+		uint64_t e = w->refs[leaf].entry;
+		w->global = (e & PTE_G) && (ctx->cr4 & (1ull << 7));
+		w->dirty = (e & PTE_D) || (set_ad && acc == ACC_WRITE);
 	}
-	if (ok && set_ad)
-		update_ad(pm, w, acc, mode);
-	return ok;
+	if (ctx->ept && set_ad && !ad_writes_allowed(w, leaf, acc, mode))
+		return false;
+	if (set_ad)
+		update_ad(pm, w, leaf, acc, mode);
+	if (ctx->ept)
+		return ept_final(pm, ctx, w, acc, set_ad, false);
+	return true;
 }

@@ -1,4 +1,4 @@
-/* apply.c - scenario_apply: memory, tables, segment registers, control registers, MSRs and GPRs, in that order. */
+/* apply.c - scenario_apply: memory, tables, segment registers, control registers, MSRs, GPRs and VMX, in that order. */
 #include <stdio.h>
 #include <string.h>
 
@@ -299,5 +299,10 @@ int scenario_apply(struct scenario *sc, struct machine *m, struct diag *d)
 		}
 	}
 	machine_reg_set(m, VT_RIP, rip);
+	/* 8. The TLB model, then VMX operation (vmxbuild.c). */
+	if (sc->tlb_untagged >= 0)
+		machine_set_tlb_untagged(m, sc->tlb_untagged == 1);
+	if (sc->vmx != SCV_NONE && sc_vmx_apply(sc, m, d) != 0)
+		return -1;
 	return 0;
 }

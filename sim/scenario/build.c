@@ -203,8 +203,8 @@ int sc_hidden_state(struct scenario *sc, struct diag *d, struct sc_desc *e, int 
 
 /* ------------------------------------------------------------ placement */
 
-static struct sc_blob *add_blob(struct scenario *sc, const char *what, struct sc_mark mark, uint64_t pa,
-				const uint8_t *data, uint64_t len)
+struct sc_blob *sc_add_blob(struct scenario *sc, const char *what, struct sc_mark mark, uint64_t pa,
+			    const uint8_t *data, uint64_t len)
 {
 	struct sc_blob *b = sc_push(sc, (void **)&sc->blob, &sc->nblob, &sc->capblob, sizeof *b);
 	if (b)
@@ -258,8 +258,8 @@ static int check_blob(struct scenario *sc, struct diag *d, int bi)
 }
 
 /* Place a table: at its at: address, or below *top. */
-static int place(struct scenario *sc, struct diag *d, const struct sc_num *at, uint64_t len, uint64_t *top,
-		 const char *what, struct sc_mark mark, uint64_t *pa, bool *by_label)
+int sc_place(struct scenario *sc, struct diag *d, const struct sc_num *at, uint64_t len, uint64_t *top,
+	     const char *what, struct sc_mark mark, uint64_t *pa, bool *by_label)
 {
 	*by_label = false;
 	if (at->set) {
@@ -473,12 +473,12 @@ int sc_layout(struct scenario *sc, struct diag *d)
 		struct sc_blob *b = NULL;
 		if (l->kind == LK_ELF) {
 			for (int k = 0; k < l->nsegs; k++) {
-				b = add_blob(sc, "elf segment", l->mark, l->segs[k].pa, NULL, l->segs[k].memsz);
+				b = sc_add_blob(sc, "elf segment", l->mark, l->segs[k].pa, NULL, l->segs[k].memsz);
 				if (b)
 					b->is_load = true;
 			}
 		} else {
-			b = add_blob(sc, names[l->kind], l->mark, l->pa, l->data, l->len);
+			b = sc_add_blob(sc, names[l->kind], l->mark, l->pa, l->data, l->len);
 			if (b)
 				b->is_load = true;
 		}
@@ -493,12 +493,12 @@ int sc_layout(struct scenario *sc, struct diag *d)
 	/* 2. The TSS and LDT first: their GDT descriptors need their addresses. */
 	struct sc_tss *tss = &sc->tss;
 	if (tss->given) {
-		if (place(sc, d, &tss->at, TSS_SIZE, &top, "tss", tss->mark, &tss->pa, &by_label))
+		if (sc_place(sc, d, &tss->at, TSS_SIZE, &top, "tss", tss->mark, &tss->pa, &by_label))
 			return errors + 1;
 		tss->lin = tss->va.set ? tss->va.v : tss->pa;
 		uint8_t *img = NULL;
 		errors += build_tss(sc, d, &img);
-		struct sc_blob *b = add_blob(sc, "tss", tss->mark, tss->pa, img, TSS_SIZE);
+		struct sc_blob *b = sc_add_blob(sc, "tss", tss->mark, tss->pa, img, TSS_SIZE);
 		if (b)
 			b->inside_load = by_label;
 		/* A TSS the loader puts in TR is busy, as LTR leaves it. */
@@ -510,11 +510,11 @@ int sc_layout(struct scenario *sc, struct diag *d)
 	uint64_t ldt_bytes = 0;
 	if (ldt->given) {
 		errors += build_dtable(sc, d, ldt, true, &ldt_img, &ldt_bytes);
-		if (!errors && place(sc, d, &ldt->at, ldt_bytes, &top, "ldt", ldt->mark, &ldt->pa, &by_label))
+		if (!errors && sc_place(sc, d, &ldt->at, ldt_bytes, &top, "ldt", ldt->mark, &ldt->pa, &by_label))
 			return errors + 1;
 		ldt->lin = ldt->va.set ? ldt->va.v : ldt->pa;
 		if (!errors) {
-			struct sc_blob *b = add_blob(sc, "ldt", ldt->mark, ldt->pa, ldt_img, ldt_bytes);
+			struct sc_blob *b = sc_add_blob(sc, "ldt", ldt->mark, ldt->pa, ldt_img, ldt_bytes);
 			if (b)
 				b->inside_load = by_label;
 			errors += add_sys_desc(sc, d, ldt->sel, ldt->sel_at, "ldt", 0x2, ldt->lin, ldt_bytes - 1);
@@ -528,10 +528,10 @@ int sc_layout(struct scenario *sc, struct diag *d)
 		errors += build_dtable(sc, d, gdt, false, &sc->gdt_img, &sc->gdt_bytes);
 		if (errors)
 			return errors;
-		if (place(sc, d, &gdt->at, sc->gdt_bytes, &top, "gdt", gdt->mark, &gdt->pa, &by_label))
+		if (sc_place(sc, d, &gdt->at, sc->gdt_bytes, &top, "gdt", gdt->mark, &gdt->pa, &by_label))
 			return errors + 1;
 		gdt->lin = gdt->va.set ? gdt->va.v : gdt->pa;
-		struct sc_blob *b = add_blob(sc, "gdt", gdt->mark, gdt->pa, sc->gdt_img, sc->gdt_bytes);
+		struct sc_blob *b = sc_add_blob(sc, "gdt", gdt->mark, gdt->pa, sc->gdt_img, sc->gdt_bytes);
 		if (b)
 			b->inside_load = by_label;
 	}
@@ -546,11 +546,11 @@ int sc_layout(struct scenario *sc, struct diag *d)
 		if (sc->mode == SCM_REAL && !idt->at.set) {
 			idt->pa = 0;
 			by_label = false;
-		} else if (place(sc, d, &idt->at, bytes, &top, "idt", idt->mark, &idt->pa, &by_label)) {
+		} else if (sc_place(sc, d, &idt->at, bytes, &top, "idt", idt->mark, &idt->pa, &by_label)) {
 			return errors + 1;
 		}
 		idt->lin = idt->va.set ? idt->va.v : idt->pa;
-		struct sc_blob *b = add_blob(sc, sc->mode == SCM_REAL ? "ivt" : "idt", idt->mark, idt->pa, img, bytes);
+		struct sc_blob *b = sc_add_blob(sc, sc->mode == SCM_REAL ? "ivt" : "idt", idt->mark, idt->pa, img, bytes);
 		if (b)
 			b->inside_load = by_label;
 		if (idt->limit < 0)
@@ -592,7 +592,7 @@ int sc_layout(struct scenario *sc, struct diag *d)
 		if (sc_paging_build(sc, d, 0, &img, &pg->bytes))
 			return errors + 1;
 		free(img);
-		if (place(sc, d, &pg->at, pg->bytes, &top, "page tables", pg->mark, &pg->pa, &by_label))
+		if (sc_place(sc, d, &pg->at, pg->bytes, &top, "page tables", pg->mark, &pg->pa, &by_label))
 			return errors + 1;
 		if (pg->pa & 0xfff) {
 			diag_error(d, pg->at.at.line, pg->at.at.col, "paging.at: 0x%llx is not 4 KiB aligned (page tables must be)",
@@ -609,12 +609,15 @@ int sc_layout(struct scenario *sc, struct diag *d)
 		if (keep)
 			memcpy(keep, img, pg->bytes);
 		free(img);
-		struct sc_blob *b = add_blob(sc, "page tables", pg->mark, pg->pa, keep, pg->bytes);
+		struct sc_blob *b = sc_add_blob(sc, "page tables", pg->mark, pg->pa, keep, pg->bytes);
 		if (!keep || !b)
 			return errors + 1;
 		b->inside_load = by_label;
 		pg->root = pg->pa;
 	}
+	/* 6. EPT tables, the VMCS and the VMXON region (vmxbuild.c). */
+	if (!errors && sc_vmx_layout(sc, d, &top))
+		return errors + 1;
 	for (int i = 0; i < sc->nblob; i++)
 		if (!is_load_blob(&sc->blob[i]))
 			errors += check_blob(sc, d, i);

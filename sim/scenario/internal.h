@@ -188,6 +188,66 @@ struct sc_paging {
 	int nuser;                 /* mappings the scenario wrote (the rest the loader added); 0 until built */
 };
 
+/* EPT access rights a mapping may grant (bits 2:0 of an EPT entry). */
+#define EPTF_R (1u << 0)     /* read */
+#define EPTF_W (1u << 1)     /* write */
+#define EPTF_X (1u << 2)     /* execute */
+
+/* One ept.map entry: guest-physical pages onto host-physical ones. */
+struct sc_ept_map {
+	struct sc_mark mark;       /* the entry */
+	struct sc_num gpa, hpa;    /* first page (hpa default: gpa) */
+	uint64_t page;             /* page size: 4K, 2M or 1G */
+	struct sc_mark page_at;    /* where size was written */
+	uint64_t count;            /* pages */
+	uint32_t flags;            /* EPTF_*; 0 = not present */
+	int memtype;               /* EPT memory type: 0 UC, 6 WB */
+};
+
+/* ept: (SDM Vol. 3C, 29.3). */
+struct sc_ept {
+	bool given;                /* the section exists */
+	struct sc_mark mark;       /* its key */
+	struct sc_num at;          /* where the tables go; allocated if not set */
+	int levels;                /* walk length: 4 */
+	bool ad;                   /* EPTP bit 6: accessed and dirty flags */
+	struct sc_ept_map *m;      /* mappings */
+	int n, cap;                /* entries used and allocated */
+	uint64_t pa, bytes;        /* resolved: the PML4 (first table page), the tables' size */
+	uint64_t eptp;             /* the EPT pointer for EPT_POINTER: ept */
+};
+
+/* How a vmcs.fields value was written. */
+enum sc_vmcs_form {
+	VMF_NUM,                   /* a number or label: written as is */
+	VMF_LIST,                  /* control or exception names: ORed onto the default */
+	VMF_EPT,                   /* "ept": the EPTP of the ept: section */
+};
+
+struct sc_vmcs_val {
+	struct sc_mark mark;       /* the entry's key */
+	uint32_t enc;              /* field encoding (vmx/vmcs.h) */
+	const char *name;          /* its SDM name */
+	enum sc_vmcs_form form;    /* how it was written */
+	bool physical;             /* the field holds a physical address: labels resolve to pa */
+	struct sc_num v;           /* value (VMF_LIST: the ORed bits) */
+	uint64_t val;              /* resolved by the layout */
+};
+
+/* vmcs: the VMCS the loader fills for vmx-root and vmx-nonroot. */
+struct sc_vmcs {
+	bool given;                /* the section exists */
+	struct sc_mark mark;       /* its key */
+	struct sc_num at;          /* VMCS region; allocated if not set */
+	struct sc_num vmxon;       /* VMXON region; default: the page after the VMCS */
+	struct sc_vmcs_val *f;     /* fields given */
+	int n, cap;                /* entries used and allocated */
+	uint64_t pa, vmxon_pa;     /* resolved */
+};
+
+/* machine.mode vmx-root / vmx-nonroot: long64, then VMX operation. */
+enum sc_vmx { SCV_NONE, SCV_ROOT, SCV_NONROOT };
+
 /* A segment register's explicit initial state. */
 struct sc_segreg {
 	bool given;                /* registers: names it */
@@ -293,7 +353,9 @@ struct scenario {
 
 	/* machine: */
 	uint64_t memory;           /* RAM bytes */
-	enum sc_mode mode;         /* starting mode */
+	enum sc_mode mode;         /* starting mode of the CPU (vmx-*: long64) */
+	enum sc_vmx vmx;           /* vmx-root, vmx-nonroot: VMX operation on top of long64 */
+	int tlb_untagged;          /* machine.tlb: 1 untagged, 0 tagged, -1 not given */
 	struct sc_mark mode_at;    /* where mode was written */
 	char *profile;             /* profile name or NULL */
 	struct sc_mark profile_at; /* where it was written */
@@ -306,6 +368,8 @@ struct scenario {
 	struct sc_idt idt;                   /* idt: */
 	struct sc_tss tss;                   /* tss: */
 	struct sc_paging paging;             /* paging: */
+	struct sc_ept ept;                   /* ept: */
+	struct sc_vmcs vmcs;                 /* vmcs: */
 
 	struct sc_num reg[VT_REG_COUNT];     /* registers: GPRs, rip, rflags, fs_base, gs_base */
 	struct sc_segreg seg[6];             /* registers: es cs ss ds fs gs */
@@ -395,6 +459,18 @@ uint16_t sc_desc_attr(const struct sc_desc *e, uint64_t limit_bytes, uint32_t *l
 int sc_hidden_state(struct scenario *sc, struct diag *d, struct sc_desc *e, int seg, uint64_t *base, uint32_t *limit,
 		    uint16_t *attr);
 int sc_layout(struct scenario *sc, struct diag *d);
+/* Placement helpers of the layout (build.c), shared with vmxbuild.c. */
+struct sc_blob *sc_add_blob(struct scenario *sc, const char *what, struct sc_mark mark, uint64_t pa,
+			    const uint8_t *data, uint64_t len);
+int sc_place(struct scenario *sc, struct diag *d, const struct sc_num *at, uint64_t len, uint64_t *top,
+	     const char *what, struct sc_mark mark, uint64_t *pa, bool *by_label);
+/* VMX (vmxbuild.c): the ept: and vmcs: sections, the EPT tables and VMCS
+ * layout, and VMX operation at the end of scenario_apply. */
+int sc_p_ept(struct yctx *y, yaml_node_t *v, void *o);
+int sc_p_vmcs(struct yctx *y, yaml_node_t *v, void *o);
+int sc_vmx_check(struct scenario *sc, struct diag *d);
+int sc_vmx_layout(struct scenario *sc, struct diag *d, uint64_t *top);
+int sc_vmx_apply(struct scenario *sc, struct machine *m, struct diag *d);
 /* Paging (pgbuild.c). */
 int sc_paging_build(struct scenario *sc, struct diag *d, uint64_t base, uint8_t **image, uint64_t *bytes);
 const char *sc_pgfmt_name(enum sc_pgfmt f);

@@ -24,6 +24,7 @@ static struct scenario *sc_new(const char *path)
 	sc->ex.stop = -1;
 	sc->ex.exit_code = -1;
 	sc->ex.shutdown = -1;
+	sc->tlb_untagged = -1;
 	if (!sc->file || !sc->dir) {
 		scenario_free(sc);
 		return NULL;
@@ -45,6 +46,8 @@ void scenario_free(struct scenario *sc)
 	free(sc->idt.g);
 	free(sc->tss.f);
 	free(sc->paging.m);
+	free(sc->ept.m);
+	free(sc->vmcs.f);
 	free(sc->msr);
 	free(sc->narr);
 	free(sc->ex.reg);
@@ -133,6 +136,7 @@ static int check_sections(struct scenario *sc, struct diag *d)
 		diag_error(d, sc->ldt.mark.line, sc->ldt.mark.col, "ldt: there is no gdt: section to put the LDT descriptor in (expected a gdt: section)");
 		errors++;
 	}
+	errors += sc_vmx_check(sc, d);
 	return errors;
 }
 
@@ -335,7 +339,9 @@ const char *scenario_description(const struct scenario *sc)
 
 const char *scenario_mode_name(const struct scenario *sc)
 {
-	static const char *const n[] = { "real", "prot32", "long64", "vmx-root", "vmx-nonroot" };
+	static const char *const n[] = { "real", "prot32", "long64" };
+	if (sc->vmx != SCV_NONE)
+		return sc->vmx == SCV_ROOT ? "vmx-root" : "vmx-nonroot";
 	return n[sc->mode];
 }
 

@@ -106,12 +106,15 @@ static int m_memory(struct yctx *y, yaml_node_t *v, void *o)
 	return 0;
 }
 
+/* vmx-root and vmx-nonroot start as long64 does, then enter VMX operation. */
 static const struct {
 	const char *name;   /* as written */
-	enum sc_mode mode;  /* which */
+	enum sc_mode mode;  /* the CPU's starting mode */
+	enum sc_vmx vmx;    /* VMX operation on top of it */
 } mode_names[] = {
-	{ "real", SCM_REAL }, { "real16", SCM_REAL }, { "prot32", SCM_PROT32 }, { "long64", SCM_LONG64 },
-	{ "vmx-root", SCM_VMX_ROOT }, { "vmx-nonroot", SCM_VMX_NONROOT },
+	{ "real", SCM_REAL, SCV_NONE }, { "real16", SCM_REAL, SCV_NONE }, { "prot32", SCM_PROT32, SCV_NONE },
+	{ "long64", SCM_LONG64, SCV_NONE }, { "vmx-root", SCM_LONG64, SCV_ROOT },
+	{ "vmx-nonroot", SCM_LONG64, SCV_NONROOT },
 };
 
 static int m_mode(struct yctx *y, yaml_node_t *v, void *o)
@@ -126,15 +129,26 @@ static int m_mode(struct yctx *y, yaml_node_t *v, void *o)
 		if (strcmp(s, mode_names[i].name) != 0)
 			continue;
 		y->sc->mode = mode_names[i].mode;
-		if (y->sc->mode == SCM_VMX_ROOT || y->sc->mode == SCM_VMX_NONROOT) {
-			diag_error(y->d, m.line, m.col,
-				   "machine.mode: '%s' is not yet supported (VMX issue); the format is reserved (expected real, prot32 or long64 for now)",
-				   s);
-			return 1;
-		}
+		y->sc->vmx = mode_names[i].vmx;
 		return 0;
 	}
 	diag_error(y->d, m.line, m.col, "machine.mode: unknown mode '%s' (expected real, prot32, long64, vmx-root or vmx-nonroot)", s);
+	return 1;
+}
+
+/* machine.tlb: untagged flushes every translation on each VM entry and exit. */
+static int m_tlb(struct yctx *y, yaml_node_t *v, void *o)
+{
+	(void)o;
+	char *s;
+	if (sc_str_from(y, v, "machine.tlb", &s))
+		return 1;
+	if (strcmp(s, "untagged") == 0 || strcmp(s, "tagged") == 0) {
+		y->sc->tlb_untagged = s[0] == 'u';
+		return 0;
+	}
+	struct sc_mark m = y_mark(v);
+	diag_error(y->d, m.line, m.col, "machine.tlb: unknown TLB model '%s' (expected tagged or untagged)", s);
 	return 1;
 }
 
@@ -153,6 +167,7 @@ static int m_entry(struct yctx *y, yaml_node_t *v, void *o)
 
 static const struct sc_key machine_keys[] = {
 	{ "memory", m_memory }, { "mode", m_mode }, { "profile", m_profile }, { "entry", m_entry },
+	{ "tlb", m_tlb },
 };
 
 static int p_machine(struct yctx *y, yaml_node_t *v, void *o)
@@ -684,29 +699,6 @@ static int p_limits(struct yctx *y, yaml_node_t *v, void *o)
 	return sc_walk_map(y, v, "limits", limit_keys, 2, o);
 }
 
-/* ------------------------------------------------------------ VMX (reserved) */
-
-static int p_vmx_reserved(struct yctx *y, yaml_node_t *v, const char *key)
-{
-	struct sc_mark m = y_mark(v);
-	diag_error(y->d, m.line, m.col,
-		   "%s: not yet supported (expected no %s: section until the VMX issue lands; its format is reserved in docs/scenario-format.md)",
-		   key, key);
-	return 1;
-}
-
-static int p_ept(struct yctx *y, yaml_node_t *v, void *o)
-{
-	(void)o;
-	return p_vmx_reserved(y, v, "ept");
-}
-
-static int p_vmcs(struct yctx *y, yaml_node_t *v, void *o)
-{
-	(void)o;
-	return p_vmx_reserved(y, v, "vmcs");
-}
-
 /* The top-level keys, in the order docs/scenario-format.md describes them. */
 static const struct sc_key top_keys[] = {
 	{ "name", p_name },
@@ -718,8 +710,8 @@ static const struct sc_key top_keys[] = {
 	{ "idt", sc_p_idt },
 	{ "tss", sc_p_tss },
 	{ "paging", sc_p_paging },
-	{ "ept", p_ept },
-	{ "vmcs", p_vmcs },
+	{ "ept", sc_p_ept },
+	{ "vmcs", sc_p_vmcs },
 	{ "registers", p_registers },
 	{ "control", p_control },
 	{ "msrs", p_msrs },
@@ -746,8 +738,10 @@ int sc_parse_document(struct yctx *y, yaml_node_t *root)
 				    strcmp((const char *)k2->data.scalar.value, "mode") != 0)
 					continue;
 				for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++)
-					if (strcmp((const char *)v2->data.scalar.value, mode_names[i].name) == 0)
+					if (strcmp((const char *)v2->data.scalar.value, mode_names[i].name) == 0) {
 						y->sc->mode = mode_names[i].mode;
+						y->sc->vmx = mode_names[i].vmx;
+					}
 			}
 		}
 	}

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../trace/evfield.h"
+#include "../vmx/vmx.h"
 #include "internal.h"
 
 /* Kinds the format reserves for work that has not landed yet. */
@@ -10,7 +11,6 @@ static const struct {
 	const char *name;   /* as a pattern would write it */
 	const char *issue;  /* what brings it */
 } future_kinds[] = {
-	{ "vm-exit", "the VMX issue" }, { "vm-entry", "the VMX issue" }, { "vm-entry-fail", "the VMX issue" },
 	{ "tlb-hit", "the TLB model" }, { "pwc-hit", "the TLB model" },
 };
 
@@ -83,6 +83,16 @@ static int parse_field(struct yctx *y, yaml_node_t *v, const char *where, const 
 		if (sc_bool_from(y, v, what, &b))
 			return 1;
 		*out = (struct sc_num){ .set = true, .at = m, .v = b };
+		return 0;
+	}
+	case EVF_REASON: {
+		int r = v->type == YAML_SCALAR_NODE ? vmx_exit_reason_parse((const char *)v->data.scalar.value) : -1;
+		if (r < 0) {
+			diag_error(y->d, m.line, m.col, "%s: not a VM exit reason (expected a name such as EPT_VIOLATION or hlt, or a number from SDM Vol. 3C, Appendix C)",
+				   what);
+			return 1;
+		}
+		*out = (struct sc_num){ .set = true, .at = m, .v = (uint64_t)r };
 		return 0;
 	}
 	case EVF_STOP: {
@@ -210,6 +220,10 @@ static int put_value(char *buf, size_t len, enum evf_type t, uint64_t v)
 	}
 	case EVF_BOOL: return snprintf(buf, len, "%s", v ? "yes" : "no");
 	case EVF_STOP: return snprintf(buf, len, "%s", stop_reason_name((enum stop_reason)v));
+	case EVF_REASON: {
+		const char *n = vmx_exit_reason_name((unsigned)v);
+		return n ? snprintf(buf, len, "%s", n) : snprintf(buf, len, "%llu", (unsigned long long)v);
+	}
 	case EVF_COUNT: return snprintf(buf, len, "%llu", (unsigned long long)v);
 	default: return snprintf(buf, len, "0x%llx", (unsigned long long)v);
 	}

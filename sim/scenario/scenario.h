@@ -25,12 +25,12 @@
  * "FILE:LINE:COL: message (expected ...)".
  */
 
+/* The CPU's starting mode. machine.mode vmx-root and vmx-nonroot start in
+ * SCM_LONG64 and then enter VMX operation (scenario_mode_name says which). */
 enum sc_mode {
 	SCM_REAL,        /* real-address mode */
 	SCM_PROT32,      /* 32-bit protected mode; paging if a paging: section exists */
 	SCM_LONG64,      /* IA-32e 64-bit mode */
-	SCM_VMX_ROOT,    /* reserved for the VMX issue */
-	SCM_VMX_NONROOT, /* reserved for the VMX issue */
 };
 
 struct scenario;
@@ -43,6 +43,9 @@ void scenario_free(struct scenario *sc);
 const char *scenario_name(const struct scenario *sc);
 const char *scenario_description(const struct scenario *sc);
 const char *scenario_mode_name(const struct scenario *sc);
+/* A label of the scenario's code (after scenario_apply): its linear and
+ * physical address (either pointer may be NULL); false if there is none. */
+bool scenario_label(const struct scenario *sc, const char *name, uint64_t *va, uint64_t *pa);
 uint64_t scenario_memory(const struct scenario *sc);
 /* machine.profile, or NULL; line and col say where it was written. */
 const char *scenario_profile(const struct scenario *sc, int *line, int *col);
@@ -50,7 +53,9 @@ const char *scenario_profile(const struct scenario *sc, int *line, int *col);
 uint64_t scenario_max_insns(const struct scenario *sc);
 uint64_t scenario_max_cycles(const struct scenario *sc);
 
-/* Build memory and tables and set the starting state. 0, or -1 with errors in d. */
+/* Build memory and tables and set the starting state; for vmx-root and
+ * vmx-nonroot also VMXON, the VMCS and (non-root) VM entry, whose failure
+ * is an error here. 0, or -1 with errors in d. */
 int scenario_apply(struct scenario *sc, struct machine *m, struct diag *d);
 
 /* The event kinds narration and expectations need (EVB() bits). */

@@ -386,6 +386,18 @@ const struct sc_label *sc_label_find(const struct scenario *sc, const char *name
 	return NULL;
 }
 
+bool scenario_label(const struct scenario *sc, const char *name, uint64_t *va, uint64_t *pa)
+{
+	const struct sc_label *l = sc_label_find(sc, name);
+	if (!l)
+		return false;
+	if (va)
+		*va = l->va;
+	if (pa)
+		*pa = l->pa;
+	return true;
+}
+
 /* Levenshtein distance, capped: for "did you mean". */
 static int distance(const char *a, const char *b)
 {

@@ -1,13 +1,15 @@
 /* chrome.c - the Chrome trace-event format: a CPL track, a VMX track and instant events, for Perfetto or chrome://tracing. */
+#include <stdio.h>
 #include <string.h>
 
+#include "../vmx/vmx.h"
 #include "evfield.h"
 #include "trace.h"
 
 /*
  * One process ("vtsim: NAME") with three threads:
  *   tid 1 "CPL"     complete events (ph "X") "CPL 0" .. "CPL 3", one per stretch at a level
- *   tid 2 "VMX"     "VMX off" for the whole run (root/non-root spans arrive with VMX)
+ *   tid 2 "VMX"     spans "VMX off", "root (host)", "non-root (guest)" between VM entries and exits
  *   tid 3 "events"  instant events (ph "i") for exceptions, interrupts, shutdowns and narration
  * Timestamps are microseconds of modelled time: cycles / the profile's frequency.
  */
@@ -44,8 +46,9 @@ static void meta(struct trace_chrome *t, const char *what, int tid, const char *
 void trace_chrome_begin(struct trace_chrome *t, FILE *f, struct machine *m, const struct trace_info *info)
 {
 	*t = (struct trace_chrome){ .f = f, .m = m, .hz = info->hz, .cpl = machine_cpl(m), .first = true };
-	t->span_start = machine_cycles(m);
-	t->span_icount = machine_icount(m);
+	t->span_start = t->vmx_start = machine_cycles(m);
+	t->span_icount = t->vmx_icount = machine_icount(m);
+	t->vmx = machine_vmx_mode(m);
 	fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"scenario\":", f);
 	trace_json_string(f, info->scenario);
 	fputs(",\"profile\":", f);
@@ -62,7 +65,8 @@ void trace_chrome_begin(struct trace_chrome *t, FILE *f, struct machine *m, cons
 
 uint32_t trace_chrome_mask(void)
 {
-	return EVB(EV_CPL) | EVB(EV_IRET) | EVB(EV_EXCEPTION) | EVB(EV_INTERRUPT) | EVB(EV_SHUTDOWN);
+	return EVB(EV_CPL) | EVB(EV_IRET) | EVB(EV_EXCEPTION) | EVB(EV_INTERRUPT) | EVB(EV_SHUTDOWN) |
+	       EVB(EV_VMEXIT) | EVB(EV_VMENTRY) | EVB(EV_VMENTRY_FAIL);
 }
 
 static void close_span(struct trace_chrome *t, uint64_t now, uint64_t icount)
@@ -78,6 +82,29 @@ static void close_span(struct trace_chrome *t, uint64_t now, uint64_t icount)
 		(unsigned long long)(now - t->span_start));
 	t->span_start = now;
 	t->span_icount = icount;
+}
+
+/* The VMX track: the span that ends now, named after the mode it was in. */
+static void close_vmx_span(struct trace_chrome *t, uint64_t now, uint64_t icount, const char *ended_by)
+{
+	static const char *const name[3] = { "VMX off", "root (host)", "non-root (guest)" };
+	if (now < t->vmx_start)
+		now = t->vmx_start;
+	sep(t);
+	fprintf(t->f, "{\"name\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":", name[t->vmx >= 0 && t->vmx <= 2 ? t->vmx : 0],
+		TID_VMX);
+	put_ts(t->f, t->vmx_start, t->hz);
+	fputs(",\"dur\":", t->f);
+	put_ts(t->f, now - t->vmx_start, t->hz);
+	fprintf(t->f, ",\"args\":{\"instructions\":%llu,\"cycles\":%llu", (unsigned long long)(icount - t->vmx_icount),
+		(unsigned long long)(now - t->vmx_start));
+	if (ended_by) {
+		fputs(",\"ended_by\":", t->f);
+		trace_json_string(t->f, ended_by);
+	}
+	fputs("}}", t->f);
+	t->vmx_start = now;
+	t->vmx_icount = icount;
 }
 
 static void instant(struct trace_chrome *t, const struct event *e, const char *name, const char *why)
@@ -145,6 +172,25 @@ void trace_chrome_event(struct trace_chrome *t, const struct event *e)
 			begin_handler(t, e, name);
 		break;
 	}
+	case EV_VMENTRY:
+		close_vmx_span(t, e->cycles, e->icount, "VM entry");
+		t->vmx = 2;
+		break;
+	case EV_VMEXIT: {
+		const char *r = vmx_exit_reason_name(e->u.vmx.reason & 0xffff);
+		char name[64];
+		snprintf(name, sizeof name, "%s%s", (e->u.vmx.reason >> 31) ? "VM-entry failure: " : "VM exit: ", r ? r : "?");
+		close_vmx_span(t, e->cycles, e->icount, name);
+		t->vmx = 1;
+		instant(t, e, name, e->u.vmx.why);
+		break;
+	}
+	case EV_VMENTRY_FAIL:
+		/* VMfailValid/Invalid; a failure after loading guest state also
+		 * shows as its VM exit. */
+		if (!(e->u.vmx.reason >> 31))
+			instant(t, e, "VMfail", e->u.vmx.why);
+		break;
 	case EV_INTERRUPT: {
 		char name[32];
 		snprintf(name, sizeof name, "IRQ vector %u", e->u.exc.vector);
@@ -166,10 +212,7 @@ void trace_chrome_end(struct trace_chrome *t, enum stop_reason why)
 {
 	uint64_t now = machine_cycles(t->m);
 	close_span(t, now, machine_icount(t->m));
-	sep(t);
-	fprintf(t->f, "{\"name\":\"VMX off\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":0.000,\"dur\":", TID_VMX);
-	put_ts(t->f, now, t->hz);
-	fputs(",\"args\":{}}", t->f);
+	close_vmx_span(t, now, machine_icount(t->m), NULL);
 	sep(t);
 	fprintf(t->f, "{\"name\":\"stop: %s\",\"ph\":\"i\",\"s\":\"g\",\"pid\":1,\"tid\":%d,\"ts\":", stop_reason_name(why), TID_EVENTS);
 	put_ts(t->f, now, t->hz);

@@ -28,12 +28,37 @@ static uint64_t walk_refs(const struct event *e) { return e->u.walk.w ? (uint64_
 static uint64_t walk_pa(const struct event *e) { return e->u.walk.w ? e->u.walk.w->pa : 0; }
 static uint64_t walk_page(const struct event *e) { return e->u.walk.w ? e->u.walk.w->page_size : 0; }
 static uint64_t walk_fault(const struct event *e) { return e->u.walk.w ? e->u.walk.w->fault : 0; }
+static uint64_t walk_ept(const struct event *e) { return e->u.walk.w ? e->u.walk.w->ept : 0; }
+static uint64_t walk_ept_refs(const struct event *e)
+{
+	uint64_t n = 0;
+	for (int i = 0; e->u.walk.w && i < e->u.walk.w->nrefs; i++)
+		n += e->u.walk.w->refs[i].stage == WALK_EPT;
+	return n;
+}
+static uint64_t walk_gpa(const struct event *e) { return e->u.walk.w && e->u.walk.w->ept ? e->u.walk.w->gpa : 0; }
+/* 0: none, 1: EPT violation, 2: EPT misconfiguration. */
+static uint64_t walk_ept_fault(const struct event *e)
+{
+	const struct walk *w = e->u.walk.w;
+	return !w ? 0 : w->fault_kind == WALK_EPT_VIOLATION ? 1 : w->fault_kind == WALK_EPT_MISCONFIG ? 2 : 0;
+}
+static uint64_t walk_ept_final(const struct event *e) { return e->u.walk.w ? e->u.walk.w->ept_final : 0; }
+static uint64_t walk_ept_qual(const struct event *e) { return e->u.walk.w ? e->u.walk.w->ept_qual : 0; }
 static uint64_t cpl_from(const struct event *e) { return e->u.cpl.from; }
 static uint64_t cpl_to(const struct event *e) { return e->u.cpl.to; }
 static uint64_t cpl_rip(const struct event *e) { return e->u.cpl.rip; }
 static uint64_t iret_from(const struct event *e) { return e->u.iret.from_rip; }
 static uint64_t iret_to(const struct event *e) { return e->u.iret.to_rip; }
 static uint64_t iret_cpl(const struct event *e) { return e->u.iret.cpl; }
+static uint64_t vmx_reason(const struct event *e) { return e->u.vmx.reason & 0xffff; }
+static uint64_t vmx_failed(const struct event *e) { return (e->u.vmx.reason >> 31) & 1; }
+static uint64_t vmx_qual(const struct event *e) { return e->u.vmx.qual; }
+static uint64_t vmx_from(const struct event *e) { return e->u.vmx.from_rip; }
+static uint64_t vmx_to(const struct event *e) { return e->u.vmx.to_rip; }
+static uint64_t vmx_error(const struct event *e) { return e->u.vmx.reason; }
+static const char *vmx_check(const struct event *e) { return e->u.vmx.check ? e->u.vmx.check : ""; }
+static const char *vmx_why(const struct event *e) { return e->u.vmx.why ? e->u.vmx.why : ""; }
 
 /* Exceptions, interrupts and the shutdown record share struct ev_exception. */
 static const struct ev_field exc_fields[] = {
@@ -58,7 +83,12 @@ static const struct ev_field inval_fields[] = {
 	{ "paddr", EVF_ADDR, inval_paddr, NULL },
 	{ "blocks", EVF_COUNT, inval_blocks, NULL },
 };
-/* access: 0 read, 1 write, 2 instruction fetch (enum access in paging/walk.h). */
+/* access: 0 read, 1 write, 2 instruction fetch (enum access in paging/walk.h).
+ * refs counts every entry read, guest and EPT; ept_refs the EPT ones. With
+ * EPT, pa is host-physical and gpa guest-physical (0 without EPT);
+ * ept_fault 1 is an EPT violation, 2 a misconfiguration, ept_final says it
+ * was on the final address (not a guest table), ept_qual the violation's
+ * exit qualification. */
 static const struct ev_field walk_fields[] = {
 	{ "la", EVF_ADDR, walk_la, NULL },
 	{ "access", EVF_COUNT, walk_access, NULL },
@@ -66,6 +96,12 @@ static const struct ev_field walk_fields[] = {
 	{ "pa", EVF_ADDR, walk_pa, NULL },
 	{ "page_size", EVF_ADDR, walk_page, NULL },
 	{ "fault", EVF_BOOL, walk_fault, NULL },
+	{ "ept", EVF_BOOL, walk_ept, NULL },
+	{ "ept_refs", EVF_COUNT, walk_ept_refs, NULL },
+	{ "gpa", EVF_ADDR, walk_gpa, NULL },
+	{ "ept_fault", EVF_COUNT, walk_ept_fault, NULL },
+	{ "ept_final", EVF_BOOL, walk_ept_final, NULL },
+	{ "ept_qual", EVF_ADDR, walk_ept_qual, NULL },
 };
 static const struct ev_field cpl_fields[] = {
 	{ "from", EVF_COUNT, cpl_from, NULL },
@@ -76,6 +112,28 @@ static const struct ev_field iret_fields[] = {
 	{ "from_rip", EVF_ADDR, iret_from, NULL },
 	{ "to_rip", EVF_ADDR, iret_to, NULL },
 	{ "cpl", EVF_COUNT, iret_cpl, NULL },
+};
+/* VM exits: reason is the basic exit reason; entry_failure is bit 31. */
+static const struct ev_field vmexit_fields[] = {
+	{ "reason", EVF_REASON, vmx_reason, NULL },
+	{ "entry_failure", EVF_BOOL, vmx_failed, NULL },
+	{ "qual", EVF_ADDR, vmx_qual, NULL },
+	{ "guest_rip", EVF_ADDR, vmx_from, NULL },
+	{ "host_rip", EVF_ADDR, vmx_to, NULL },
+	{ "check", EVF_TEXT, NULL, vmx_check },
+	{ "why", EVF_TEXT, NULL, vmx_why },
+};
+static const struct ev_field vmentry_fields[] = {
+	{ "host_rip", EVF_ADDR, vmx_from, NULL },
+	{ "guest_rip", EVF_ADDR, vmx_to, NULL },
+	{ "why", EVF_TEXT, NULL, vmx_why },
+};
+/* A VMfail: error is the VM-instruction error (0 for VMfailInvalid). */
+static const struct ev_field vmfail_fields[] = {
+	{ "error", EVF_COUNT, vmx_error, NULL },
+	{ "rip", EVF_ADDR, vmx_from, NULL },
+	{ "check", EVF_TEXT, NULL, vmx_check },
+	{ "why", EVF_TEXT, NULL, vmx_why },
 };
 static const struct ev_field stop_fields[] = {
 	{ "reason", EVF_STOP, stop_reason, NULL },
@@ -96,6 +154,9 @@ static const struct {
 	ROW(EV_STOP, stop_fields),
 	ROW(EV_CPL, cpl_fields),
 	ROW(EV_IRET, iret_fields),
+	ROW(EV_VMEXIT, vmexit_fields),
+	ROW(EV_VMENTRY, vmentry_fields),
+	ROW(EV_VMENTRY_FAIL, vmfail_fields),
 };
 
 const struct ev_field *ev_fields(enum ev_kind k, int *n)

@@ -14,6 +14,7 @@ enum evf_type {
 	EVF_BOOL,    /* true/false */
 	EVF_VECTOR,  /* an interrupt vector; patterns accept "#GP", "GP" or 13 */
 	EVF_STOP,    /* enum stop_reason; patterns accept "hlt", "exit-port", ... */
+	EVF_REASON,  /* a basic VM exit reason; patterns accept "EPT_VIOLATION", "ept-violation" or 48 */
 	EVF_TEXT,    /* a string (explanations, disassembly): traced, never matched */
 };
 

@@ -1,6 +1,7 @@
 /* jsonl.c - the JSON Lines trace: one object per event, byte-for-byte the same on every run (docs/trace-format.md). */
 #include <string.h>
 
+#include "../vmx/vmx.h"
 #include "evfield.h"
 #include "trace.h"
 
@@ -76,6 +77,13 @@ void trace_jsonl_event(struct trace_jsonl *t, const struct event *e)
 		case EVF_STOP:
 			trace_json_string(t->f, stop_reason_name((enum stop_reason)f[i].get(e)));
 			break;
+		case EVF_REASON: {
+			uint64_t v = f[i].get(e);
+			const char *name = vmx_exit_reason_name((unsigned)v);
+			fprintf(t->f, "%llu,\"%s_name\":", (unsigned long long)v, f[i].name);
+			trace_json_string(t->f, name ? name : "?");
+			break;
+		}
 		case EVF_TEXT:
 			trace_json_string(t->f, f[i].text(e));
 			break;

@@ -3,6 +3,7 @@
 
 #include "../cost.h"
 #include "../paging/walk.h"
+#include "../vmx/vmx.h"
 #include "evfield.h"
 #include "trace.h"
 
@@ -30,10 +31,25 @@ void trace_stats_event(struct trace_stats *s, const struct event *e)
 		s->walks++;
 		if (e->u.walk.w) {
 			s->walk_faults += e->u.walk.w->fault;
-			s->walk_refs[e->u.walk.w->nrefs < 7 ? e->u.walk.w->nrefs : 7]++;
+			s->walk_refs[e->u.walk.w->nrefs < 31 ? e->u.walk.w->nrefs : 31]++;
 		}
 		break;
 	default: break;
+	}
+}
+
+/* VM entries and exits, the exits by basic reason (SDM Vol. 3C, Appendix C). */
+void trace_print_vmx_stats(FILE *f, struct machine *m)
+{
+	struct vmx_stats v;
+	machine_vmx_stats(m, &v);
+	fprintf(f, "vm-entries: %llu\nvm-entry-failures: %llu\nvm-exits: %llu\n", (unsigned long long)v.entries,
+		(unsigned long long)v.entry_fails, (unsigned long long)v.exits);
+	for (int r = 0; r < 65; r++) {
+		if (!v.by_reason[r])
+			continue;
+		const char *n = vmx_exit_reason_name((unsigned)r);
+		fprintf(f, "  %s (reason %d): %llu\n", n ? n : "?", r, (unsigned long long)v.by_reason[r]);
 	}
 }
 
@@ -75,7 +91,7 @@ void trace_stats_print(const struct trace_stats *s, FILE *f, struct machine *m, 
 	fprintf(f, "smc-invalidations: %llu\n", (unsigned long long)s->code_inval);
 	fprintf(f, "shutdowns: %llu\n", (unsigned long long)s->shutdowns);
 	fprintf(f, "page-walks: %llu (%llu ended in #PF)\n", (unsigned long long)s->walks, (unsigned long long)s->walk_faults);
-	for (int n = 0; n < 8; n++)
+	for (int n = 0; n < 32; n++)
 		if (s->walk_refs[n])
 			fprintf(f, "  walks reading %d entr%s: %llu\n", n, n == 1 ? "y" : "ies", (unsigned long long)s->walk_refs[n]);
 	struct icache_stats ic;
@@ -88,6 +104,6 @@ void trace_stats_print(const struct trace_stats *s, FILE *f, struct machine *m, 
 		(unsigned long long)t.itlb_misses, (unsigned long long)t.dtlb_hits, (unsigned long long)t.dtlb_misses);
 	fprintf(f, "walk-references: %llu\npaging-cache-hits: %llu\n", (unsigned long long)t.walk_refs,
 		(unsigned long long)t.psc_hits);
-	fputs("vm-exits: 0 (VMX is not modelled yet)\n", f);
+	trace_print_vmx_stats(f, m);
 	fprintf(f, "wall-seconds: %.6f\nmips: %.1f\n", wall_seconds, wall_seconds > 0 ? (double)insns / wall_seconds / 1e6 : 0.0);
 }

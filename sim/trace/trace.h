@@ -41,6 +41,9 @@ struct trace_chrome {
 	uint64_t span_icount;    /* instructions when it opened */
 	int depth;               /* handler spans open (B without E yet) */
 	bool first;              /* no record written yet */
+	int vmx;                 /* VMX track: 0 off, 1 root, 2 non-root (machine_vmx_mode) */
+	uint64_t vmx_start;      /* the open VMX span's first cycle */
+	uint64_t vmx_icount;     /* instructions when it opened */
 };
 
 void trace_chrome_begin(struct trace_chrome *t, FILE *f, struct machine *m, const struct trace_info *info);
@@ -59,12 +62,14 @@ struct trace_stats {
 	uint64_t shutdowns;        /* EV_SHUTDOWN */
 	uint64_t walks;            /* EV_WALK: page walks (TLB misses) */
 	uint64_t walk_faults;      /* of which ended in #PF */
-	uint64_t walk_refs[8];     /* walks by number of paging-structure entries read */
+	uint64_t walk_refs[32];    /* walks by number of entries read (up to 24 under 4-level EPT) */
 	uint64_t by_kind[32];      /* every event by kind */
 };
 
 uint32_t trace_stats_mask(void);
 void trace_stats_event(struct trace_stats *s, const struct event *e);
+/* The VMX counters (vm-entries, vm-exits by reason), for every front end. */
+void trace_print_vmx_stats(FILE *f, struct machine *m);
 void trace_stats_print(const struct trace_stats *s, FILE *f, struct machine *m, const struct trace_info *info,
 		       double wall_seconds);
 

@@ -4,7 +4,9 @@
 # the "; exit: N" line of the source ("; mode: real16|prot32|long64" picks
 # the start mode; programs load at 0x100000, real16 ones at 0x7c00). A
 # "; requires: tlb-caching" program relies on stale translations and is
-# skipped when vtsim was configured with --enable-stress-tlb.
+# skipped when vtsim was configured with --enable-stress-tlb. Programs may
+# %include the *.inc files of this directory (vmx.inc: a minimal
+# hypervisor's set-up).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 vtsim=${VTSIM:-$here/../../vtsim}
@@ -25,7 +27,7 @@ for src in "$here"/*.asm; do
 	want_status=$(sed -n 's/^; exit: *//p' "$src" | head -n1)
 	addr=0x100000
 	[ "$mode" = real16 ] && addr=0x7c00
-	if ! "$nasm" -f bin "$src" -o "$tmp/$name.bin" 2>"$tmp/$name.nasm"; then
+	if ! "$nasm" -f bin -i "$here/" "$src" -o "$tmp/$name.bin" 2>"$tmp/$name.nasm"; then
 		echo "FAIL $name: nasm: $(head -n3 "$tmp/$name.nasm")"
 		fail=$((fail + 1))
 		continue

@@ -1,6 +1,6 @@
 #!/bin/bash
-# run-all.sh - every scenario runs with its expectations: scenarios/*.yaml and
-# tests/scenarios/pass/*.yaml must pass (exit 0); tests/scenarios/fail/*.yaml
+# run-all.sh - every scenario runs with its expectations: scenarios/*.yaml,
+# scenarios/challenges/*.yaml and tests/scenarios/pass/*.yaml must pass (exit 0); tests/scenarios/fail/*.yaml
 # must fail (exit 1) with exactly the messages in NAME.expected.
 # Exit 0 when all do, 1 otherwise (each problem explained), 77 without nasm.
 set -u
@@ -60,6 +60,9 @@ must_fail() {
 
 for f in "$TOP"/scenarios/*.yaml; do
 	must_pass "$TOP/scenarios" "${f##*/}"
+done
+for f in "$TOP"/scenarios/challenges/*.yaml; do
+	[ -e "$f" ] && must_pass "$TOP/scenarios/challenges" "$(basename "$f")"
 done
 for f in "$TOP"/tests/scenarios/pass/*.yaml; do
 	must_pass "$TOP/tests/scenarios/pass" "${f##*/}"

@@ -99,7 +99,9 @@ Test(scenario, vector_names)
 	cr_expect_str_eq(ev_vector_name(8), "#DF");
 	cr_expect_null(ev_vector_name(15));
 	cr_expect_eq(ev_kind_from_name("exception"), EV_EXCEPTION);
-	cr_expect_eq(ev_kind_from_name("vm-exit"), -1);
+	cr_expect_eq(ev_kind_from_name("vm-exit"), EV_VMEXIT);
+	cr_expect_eq(ev_kind_from_name("vm-entry-fail"), EV_VMENTRY_FAIL);
+	cr_expect_eq(ev_kind_from_name("vm-exits"), -1);
 }
 
 /* ------------------------------------------------------------ descriptors */
@@ -300,7 +302,7 @@ static void expect_error(const char *text, const char *want)
 Test(scenario, errors)
 {
 	expect_error("machine: {mode: long64, memry: 1M}\n",
-		     "1:25: machine: unknown key 'memry' (did you mean 'memory'? expected one of: memory, mode, profile, entry)");
+		     "1:25: machine: unknown key 'memry' (did you mean 'memory'? expected one of: memory, mode, profile, entry, tlb)");
 	expect_error("memory: [{at: 0x1000, bytes: f4}]\nregisters: {rax: buf + 2*}\n",
 		     "2:18: registers.rax: 'buf + 2*': expected a number at '' (expected a number such as 42, 0x1000 or 4K, or a label such as start or buf+8, or a sum such as 0x9000 + 0x33*8 or handler+2)");
 	expect_error("memory: [{at: 0x1000, bytes: f4}]\nregisters: {rax: a + b}\n",
