@@ -33,6 +33,13 @@ int cli_parse_tlb(const char *arg, int *untagged);
 /* Where CPU profiles are looked for, in order (at most 3 directories;
  * own is storage for one of them). Returns how many. */
 int cli_profile_dirs(const char **dirs, char *own, size_t ownlen);
+/* Does this vtsim run from its build directory (then data comes from the
+ * source tree rather than $(pkgdatadir))? */
+bool cli_in_build_tree(void);
+/* One line for an exception, interrupt or shutdown event, after the
+ * caller's time stamp: "#GP (vector 13) at rip 0x...: why [insn]". */
+struct event;
+void cli_explain_exception(const struct event *e);
 
 /* Print "vtsim: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

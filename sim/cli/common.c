@@ -11,6 +11,7 @@
 #include "json.h"
 #include "../cost.h"
 #include "../scenario/files.h"
+#include "../trace/evfield.h"
 #include "../trace/trace.h"
 
 int cli_read_file(const char *path, uint8_t **data, size_t *len)
@@ -231,24 +232,52 @@ int cli_parse_tlb(const char *arg, int *untagged)
 
 /* Profiles: $VTSIM_PROFILES, then the source tree when this vtsim runs
  * from its build directory, then $(pkgdatadir)/profiles. */
+bool cli_in_build_tree(void)
+{
+	char exe[4096];
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (k <= 0)
+		return false;
+	exe[k] = 0;
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = 0;
+	return strcmp(exe, VTSIM_BUILDDIR) == 0;
+}
+
 int cli_profile_dirs(const char **dirs, char *own, size_t ownlen)
 {
 	int n = 0;
 	const char *env = getenv("VTSIM_PROFILES");
 	if (env && *env)
 		dirs[n++] = env;
-	char exe[4096];
-	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (k > 0) {
-		exe[k] = 0;
-		char *slash = strrchr(exe, '/');
-		if (slash)
-			*slash = 0;
-		if (strcmp(exe, VTSIM_BUILDDIR) == 0) {
-			snprintf(own, ownlen, "%s/profiles", VTSIM_SRCDIR);
-			dirs[n++] = own;
-		}
+	if (cli_in_build_tree()) {
+		snprintf(own, ownlen, "%s/profiles", VTSIM_SRCDIR);
+		dirs[n++] = own;
 	}
 	dirs[n++] = VTSIM_PKGDATADIR "/profiles";
 	return n;
+}
+
+void cli_explain_exception(const struct event *e)
+{
+	const struct ev_exception *x = &e->u.exc;
+	const char *name = ev_vector_name(x->vector);
+	if (e->kind == EV_SHUTDOWN) {
+		printf("shutdown at rip 0x%llx: %s\n", (unsigned long long)x->rip, x->why ? x->why : "");
+		return;
+	}
+	if (e->kind == EV_INTERRUPT)
+		printf("interrupt vector %u at rip 0x%llx", x->vector, (unsigned long long)x->rip);
+	else if (name)
+		printf("%s (vector %u) at rip 0x%llx", name, x->vector, (unsigned long long)x->rip);
+	else
+		printf("INT 0x%x at rip 0x%llx", x->vector, (unsigned long long)x->rip);
+	if (x->has_error)
+		printf(", error code 0x%x", x->error);
+	if (x->why && *x->why)
+		printf(": %s", x->why);
+	if (x->insn && *x->insn)
+		printf(" [%s]", x->insn);
+	putchar('\n');
 }

@@ -209,26 +209,8 @@ static void say(void *opaque, const struct event *e, const char *text)
 static void explain(struct run_ctx *r, const struct event *e)
 {
 	explain_line(r);
-	const struct ev_exception *x = &e->u.exc;
-	const char *name = ev_vector_name(x->vector);
 	printf("[insn %llu, cycle %llu] ", (unsigned long long)e->icount, (unsigned long long)e->cycles);
-	if (e->kind == EV_SHUTDOWN) {
-		printf("shutdown at rip 0x%llx: %s\n", (unsigned long long)x->rip, x->why ? x->why : "");
-		return;
-	}
-	if (e->kind == EV_INTERRUPT)
-		printf("interrupt vector %u at rip 0x%llx", x->vector, (unsigned long long)x->rip);
-	else if (name)
-		printf("%s (vector %u) at rip 0x%llx", name, x->vector, (unsigned long long)x->rip);
-	else
-		printf("INT 0x%x at rip 0x%llx", x->vector, (unsigned long long)x->rip);
-	if (x->has_error)
-		printf(", error code 0x%x", x->error);
-	if (x->why && *x->why)
-		printf(": %s", x->why);
-	if (x->insn && *x->insn)
-		printf(" [%s]", x->insn);
-	putchar('\n');
+	cli_explain_exception(e);
 }
 
 static void on_event(void *opaque, const struct event *e)

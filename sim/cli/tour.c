@@ -141,19 +141,7 @@ static const struct challenge {
  * profiles). */
 static void default_scenarios(char *dir, size_t len)
 {
-	char exe[4096];
-	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (k > 0) {
-		exe[k] = 0;
-		char *slash = strrchr(exe, '/');
-		if (slash)
-			*slash = 0;
-		if (strcmp(exe, VTSIM_BUILDDIR) == 0) {
-			snprintf(dir, len, "%s/scenarios/challenges", VTSIM_SRCDIR);
-			return;
-		}
-	}
-	snprintf(dir, len, "%s/scenarios/challenges", VTSIM_PKGDATADIR);
+	snprintf(dir, len, "%s/scenarios/challenges", cli_in_build_tree() ? VTSIM_SRCDIR : VTSIM_PKGDATADIR);
 }
 
 
@@ -285,26 +273,8 @@ static void say(void *opaque, const struct event *e, const char *text)
 /* One line per exception, interrupt and shutdown, as `vtsim run --explain`. */
 static void explain(struct tour_run *t, const struct event *e)
 {
-	const struct ev_exception *x = &e->u.exc;
-	const char *name = ev_vector_name(x->vector);
 	stamp(t, e);
-	if (e->kind == EV_SHUTDOWN) {
-		printf("shutdown at rip 0x%llx: %s\n", (unsigned long long)x->rip, x->why ? x->why : "");
-		return;
-	}
-	if (e->kind == EV_INTERRUPT)
-		printf("interrupt vector %u at rip 0x%llx", x->vector, (unsigned long long)x->rip);
-	else if (name)
-		printf("%s (vector %u) at rip 0x%llx", name, x->vector, (unsigned long long)x->rip);
-	else
-		printf("INT 0x%x at rip 0x%llx", x->vector, (unsigned long long)x->rip);
-	if (x->has_error)
-		printf(", error code 0x%x", x->error);
-	if (x->why && *x->why)
-		printf(": %s", x->why);
-	if (x->insn && *x->insn)
-		printf(" [%s]", x->insn);
-	putchar('\n');
+	cli_explain_exception(e);
 }
 
 /* The tour's own measurements: the port-80H markers, traps, VM exits and
