@@ -420,6 +420,8 @@ enum { NUM_PLAIN = 0, NUM_SIGNED = 1, NUM_LABEL = 2 };
 bool sc_parse_u64(const char *s, bool allow_signed, uint64_t *out, const char **why);
 int sc_num_from(struct yctx *y, yaml_node_t *n, int flags, const char *what, struct sc_num *out);
 int sc_u64_from(struct yctx *y, yaml_node_t *n, const char *what, uint64_t *out);
+/* The `count:` of a paging or EPT map entry: 1 to 2^20 pages. */
+int sc_page_count_from(struct yctx *y, yaml_node_t *n, uint64_t *count);
 int sc_bool_from(struct yctx *y, yaml_node_t *n, const char *what, bool *out);
 int sc_str_from(struct yctx *y, yaml_node_t *n, const char *what, char **out);
 const char *y_kind(const yaml_node_t *n);

@@ -724,17 +724,22 @@ static int mp_size(struct yctx *y, yaml_node_t *v, void *o)
 	return 0;
 }
 
-static int mp_count(struct yctx *y, yaml_node_t *v, void *o)
+int sc_page_count_from(struct yctx *y, yaml_node_t *v, uint64_t *count)
 {
-	struct sc_map *mp = o;
-	if (sc_u64_from(y, v, "count", &mp->count))
+	if (sc_u64_from(y, v, "count", count))
 		return 1;
-	if (mp->count == 0 || mp->count > (1u << 20)) {
+	if (*count == 0 || *count > (1u << 20)) {
 		struct sc_mark m = y_mark(v);
-		diag_error(y->d, m.line, m.col, "count: %llu pages (expected 1 to 1048576)", (unsigned long long)mp->count);
+		diag_error(y->d, m.line, m.col, "count: %llu pages (expected 1 to 1048576)", (unsigned long long)*count);
 		return 1;
 	}
 	return 0;
+}
+
+static int mp_count(struct yctx *y, yaml_node_t *v, void *o)
+{
+	struct sc_map *mp = o;
+	return sc_page_count_from(y, v, &mp->count);
 }
 
 static const struct sc_key map_keys[] = {

@@ -278,14 +278,7 @@ static int em_size(struct yctx *y, yaml_node_t *v, void *o)
 static int em_count(struct yctx *y, yaml_node_t *v, void *o)
 {
 	struct sc_ept_map *mp = o;
-	if (sc_u64_from(y, v, "count", &mp->count))
-		return 1;
-	if (mp->count == 0 || mp->count > (1u << 20)) {
-		struct sc_mark m = y_mark(v);
-		diag_error(y->d, m.line, m.col, "count: %llu pages (expected 1 to 1048576)", (unsigned long long)mp->count);
-		return 1;
-	}
-	return 0;
+	return sc_page_count_from(y, v, &mp->count);
 }
 
 static int ept_flag(struct yctx *y, struct sc_mark m, const char *s, size_t n, uint32_t *flags)
